@@ -1,0 +1,118 @@
+"""The `wardroom` command: serve, create-admin, and the local admin commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+
+from sshd_app import __version__
+from sshd_app.config import ConfigError, Settings, load_settings
+from sshd_app.logging_setup import configure_logging
+from store.accounts import AccountExists
+from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword
+from store.roles import Role
+from store.services import Services
+from store.usernames import InvalidUsername
+
+log = logging.getLogger("wardroom")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wardroom", description="wardroom: recovery counselling in the terminal, over SSH."
+    )
+    parser.add_argument("--version", action="version", version=f"wardroom {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser("serve", help="run the SSH server")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="default 127.0.0.1:2222")
+    serve.add_argument("--db", metavar="PATH", help="SQLite database (default wardroom.db)")
+    serve.add_argument("--host-keys", metavar="DIR", help="host key folder (default host_keys/)")
+    serve.add_argument("--config", metavar="FILE", help="TOML configuration file")
+
+    admin = sub.add_parser("create-admin", help="create the first staff account")
+    admin.add_argument("name", metavar="NAME")
+    admin.add_argument("--db", metavar="PATH")
+    admin.add_argument("--password-stdin", action="store_true",
+                       help="read the password from the first line of standard input")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    configure_logging()
+    try:
+        if args.command == "serve":
+            settings = load_settings(args.config, flags={
+                "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
+            return asyncio.run(serve(settings))
+        if args.command == "create-admin":
+            settings = load_settings(flags={"db": args.db})
+            return asyncio.run(create_admin(settings, args.name, args.password_stdin))
+    except ConfigError as error:
+        print(f"wardroom: {error}", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2
+
+
+async def serve(settings: Settings) -> int:
+    from sshd_app.server import WardroomServer
+
+    services = await Services.open(settings.db)
+    server = WardroomServer(settings, services)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await server.start()
+        await stop.wait()
+        log.info("shutting down")
+        await server.stop()
+    finally:
+        await services.close()
+    return 0
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"Password (at least {MIN_PASSWORD_LENGTH} characters): ")
+    if getpass.getpass("Repeat password: ") != first:
+        raise WeakPassword("mismatch")
+    return first
+
+
+async def create_admin(settings: Settings, name: str, password_stdin: bool) -> int:
+    services = await Services.open(settings.db)
+    try:
+        try:
+            password = _read_password(password_stdin)
+            account = await services.accounts.create(name, Role.ADMIN, password)
+        except InvalidUsername:
+            print("wardroom: invalid username: use 3-32 of a-z 0-9 . _ -", file=sys.stderr)
+            return 1
+        except WeakPassword:
+            print(f"wardroom: password refused: at least {MIN_PASSWORD_LENGTH} characters, "
+                  "typed the same twice", file=sys.stderr)
+            return 1
+        except AccountExists:
+            print(f"wardroom: username {name!r} is not available", file=sys.stderr)
+            return 1
+        print(account.id)
+        log.info("created admin account %d", account.id)
+        return 0
+    finally:
+        await services.close()
+
+
+if __name__ == "__main__":
+    os._exit(main())

@@ -1,0 +1,1 @@
+"""Exec commands, one module per group; importing this package registers them."""

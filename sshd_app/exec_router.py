@@ -1,0 +1,63 @@
+"""Routes `ssh NAME@HOST COMMAND` to the command that handles it."""
+
+from __future__ import annotations
+
+import asyncio
+import shlex
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from store.text import sanitize_line
+
+if TYPE_CHECKING:
+    from sshd_app.auth import ConnectionIdentity
+    from sshd_app.server import WardroomServer
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_PERMITTED = 0, 1, 2, 77
+
+
+@dataclass
+class ExecIO:
+    stdin: asyncio.Queue[bytes | None]
+    write: Callable[[str], None]
+    write_error: Callable[[str], None]
+
+    async def read_line(self, limit: int = 4096) -> str | None:
+        """One line from stdin (for --password-stdin); None at end of input."""
+        buffer = b""
+        while b"\n" not in buffer and len(buffer) < limit:
+            chunk = await self.stdin.get()
+            if chunk is None:
+                break
+            buffer += chunk
+        if not buffer:
+            return None
+        return buffer.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+Handler = Callable[[list[str], "ConnectionIdentity", "WardroomServer", ExecIO], Awaitable[int]]
+COMMANDS: dict[str, Handler] = {}
+
+
+def command(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = handler
+        return handler
+
+    return register
+
+
+async def run_exec(line: str, identity: ConnectionIdentity, server: WardroomServer,
+                   io: ExecIO) -> int:
+    try:
+        words = shlex.split(line)
+    except ValueError:
+        words = []
+    handler = COMMANDS.get(words[0]) if words else None
+    if handler is None or identity.account is None:
+        shown = sanitize_line(line)[:60]
+        io.write_error(f"wardroom: unknown command {shown!r}. Connect with a terminal "
+                       f"to use wardroom interactively.\n")
+        return EXIT_USAGE
+    return await handler(words[1:], identity, server, io)

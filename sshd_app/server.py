@@ -1,0 +1,103 @@
+"""The running wardroom server: listens, owns the sessions, shuts down cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import asyncssh
+
+from sshd_app.config import Settings
+from sshd_app.host_keys import ensure_host_keys
+from store.services import Services
+
+if TYPE_CHECKING:
+    from sshd_app.auth import WardroomSSHServer
+    from sshd_app.session import WardroomSession
+
+log = logging.getLogger("wardroom.server")
+
+# Post-quantum hybrid first; curve25519 only for clients older than OpenSSH 9.9.
+KEX_PQ = ("mlkem768x25519-sha256",)
+KEX_COMPAT = ("curve25519-sha256", "curve25519-sha256@libssh.org")
+CIPHERS = ("chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gcm@openssh.com",
+           "aes256-ctr", "aes192-ctr", "aes128-ctr")
+MACS = ("hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com")
+RSA_HOST_KEY_ALGS = (b"rsa-sha2-512", b"rsa-sha2-256")
+SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+def _host_keypairs(keys: list[asyncssh.SSHKey]) -> list[asyncssh.SSHKeyPair]:
+    """Load the keys as key pairs; the RSA one is never offered as SHA-1 `ssh-rsa`."""
+    pairs = list(asyncssh.load_keypairs(keys))
+    for pair in pairs:
+        if pair.algorithm == b"ssh-rsa":
+            pair.host_key_algorithms = RSA_HOST_KEY_ALGS  # type: ignore[misc]
+            pair.sig_algorithms = RSA_HOST_KEY_ALGS  # type: ignore[misc]
+    return pairs
+
+
+class WardroomServer:
+    def __init__(self, settings: Settings, services: Services) -> None:
+        self.settings = settings
+        self.services = services
+        self.sessions: set[WardroomSession] = set()
+        self.connections: set[WardroomSSHServer] = set()
+        self._acceptor: asyncssh.SSHAcceptor | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._acceptor is not None
+        return self._acceptor.get_port()
+
+    async def start(self) -> None:
+        from sshd_app import commands  # noqa: F401  (registers the exec commands)
+        from sshd_app.auth import WardroomSSHServer
+
+        keys = ensure_host_keys(Path(self.settings.host_keys))
+        kex = KEX_PQ if self.settings.pq_only else KEX_PQ + KEX_COMPAT
+        self._acceptor = await asyncssh.create_server(
+            lambda: WardroomSSHServer(self),
+            self.settings.host,
+            self.settings.port,
+            server_host_keys=_host_keypairs(keys),
+            kex_algs=list(kex),
+            encryption_algs=list(CIPHERS),
+            mac_algs=list(MACS),
+            compression_algs=["none"],
+            encoding=None,
+            line_editor=False,
+            agent_forwarding=False,
+            x11_forwarding=False,
+            allow_scp=False,
+            sftp_factory=None,
+            login_timeout=self.settings.login_timeout_seconds,
+            keepalive_interval=60,
+            keepalive_count_max=3,
+            reuse_address=True,
+        )
+        log.info("listening on %s:%d", self.settings.host, self.port)
+
+    def connection_opened(self, connection: WardroomSSHServer) -> None:
+        self.connections.add(connection)
+
+    def connection_closed(self, connection: WardroomSSHServer) -> None:
+        self.connections.discard(connection)
+
+    async def stop(self) -> None:
+        """Stop accepting, tell everyone, end sessions, close connections, flush the db."""
+        if self._acceptor is not None:
+            self._acceptor.close()
+        for session in list(self.sessions):
+            session.end("session.shutdown")
+        running = [s.task for s in self.sessions if s.task is not None]
+        if running:
+            await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        for connection in list(self.connections):
+            connection.close_connection("Server shutting down")
+        if self._acceptor is not None:
+            await self._acceptor.wait_closed()
+        await asyncio.sleep(0.1)
+        log.info("stopped")

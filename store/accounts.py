@@ -1,0 +1,171 @@
+"""Accounts: creation, lookup, password and key checks, profile settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.clock import to_iso
+from store.database import Database, Transaction
+from store.passwords import PasswordVault, check_password_rules
+from store.roles import Role
+from store.usernames import check_username
+
+
+class AccountExists(ValueError):
+    """The username is not available."""
+
+
+class UnknownAccount(LookupError):
+    """No such account."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    username: str
+    role: Role
+    must_change_password: bool
+    disabled: bool
+    language: str
+    created_at: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+
+_COLUMNS = "id, username, role, must_change_password, disabled, language, created_at"
+
+
+def _account(row) -> Account:
+    return Account(
+        id=row["id"],
+        username=row["username"],
+        role=Role(row["role"]),
+        must_change_password=bool(row["must_change_password"]),
+        disabled=bool(row["disabled"]),
+        language=row["language"],
+        created_at=row["created_at"],
+    )
+
+
+class Accounts:
+    """Service for accounts; the only code that reads or writes password hashes."""
+
+    def __init__(self, db: Database, vault: PasswordVault) -> None:
+        self._db = db
+        self._vault = vault
+
+    async def create(
+        self,
+        username: str,
+        role: Role,
+        password: str,
+        *,
+        must_change_password: bool = False,
+        language: str = "de",
+        tx: Transaction | None = None,
+    ) -> Account:
+        check_username(username)
+        check_password_rules(password)
+        password_hash = await self._vault.hash(password)
+        if tx is not None:
+            return await self._insert(tx, username, role, password_hash, must_change_password,
+                                      language)
+        async with self._db.transaction() as own_tx:
+            return await self._insert(own_tx, username, role, password_hash,
+                                      must_change_password, language)
+
+    async def _insert(self, tx: Transaction, username: str, role: Role, password_hash: str,
+                      must_change: bool, language: str) -> Account:
+        if await tx.fetchone("SELECT 1 FROM account WHERE username = ?", (username,)):
+            raise AccountExists(username)
+        account_id = await tx.execute(
+            "INSERT INTO account (username, role, password_hash, must_change_password,"
+            " language, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (username, role.value, password_hash, int(must_change), language,
+             to_iso(self._db.clock.now())),
+        )
+        row = await tx.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?", (account_id,))
+        return _account(row)
+
+    async def get(self, account_id: int) -> Account | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?",
+                                      (account_id,))
+        return _account(row) if row else None
+
+    async def by_username(self, username: str) -> Account | None:
+        row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM account WHERE username = ?",
+                                      (username,))
+        return _account(row) if row else None
+
+    async def require(self, username: str) -> Account:
+        account = await self.by_username(username)
+        if account is None:
+            raise UnknownAccount(username)
+        return account
+
+    async def count(self) -> int:
+        row = await self._db.fetchone("SELECT count(*) FROM account")
+        return int(row[0])
+
+    async def list(self, role: Role | None = None) -> list[Account]:
+        if role is None:
+            rows = await self._db.fetchall(f"SELECT {_COLUMNS} FROM account ORDER BY username")
+        else:
+            rows = await self._db.fetchall(
+                f"SELECT {_COLUMNS} FROM account WHERE role = ? ORDER BY username", (role.value,)
+            )
+        return [_account(r) for r in rows]
+
+    async def check_password(self, username: str, password: str) -> Account | None:
+        """The account if the password is right and the account usable; None otherwise.
+
+        Every path runs exactly one argon2 verification, so timing does not reveal whether
+        the username exists or is disabled.
+        """
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS}, password_hash FROM account WHERE username = ?", (username,)
+        )
+        stored = row["password_hash"] if row else None
+        result = await self._vault.verify(stored, password)
+        if not result.ok or row is None or row["disabled"]:
+            return None
+        if result.new_hash:
+            await self._db.execute("UPDATE account SET password_hash = ? WHERE id = ?",
+                                   (result.new_hash, row["id"]))
+        return _account(row)
+
+    async def set_password(self, account_id: int, password: str, *,
+                           must_change: bool = False) -> None:
+        check_password_rules(password)
+        password_hash = await self._vault.hash(password)
+        await self._db.execute(
+            "UPDATE account SET password_hash = ?, must_change_password = ? WHERE id = ?",
+            (password_hash, int(must_change), account_id),
+        )
+
+    async def set_language(self, account_id: int, language: str) -> None:
+        if language not in ("de", "en"):
+            raise ValueError(language)
+        await self._db.execute("UPDATE account SET language = ? WHERE id = ?",
+                               (language, account_id))
+
+    async def add_public_key(self, account_id: int, openssh_key: str) -> None:
+        """Authorise a public key (OpenSSH one-line form; the comment is not kept)."""
+        key_type, key_body = openssh_key.split()[:2]
+        await self._db.execute(
+            "INSERT OR IGNORE INTO public_key (account_id, key_data, created_at)"
+            " VALUES (?, ?, ?)",
+            (account_id, f"{key_type} {key_body}", to_iso(self._db.clock.now())),
+        )
+
+    async def key_is_authorized(self, username: str, openssh_key: str) -> bool:
+        """True if this key may log in as this (enabled) user."""
+        wanted = openssh_key.split()[:2]
+        rows = await self._db.fetchall(
+            "SELECT k.key_data FROM public_key k JOIN account a ON a.id = k.account_id"
+            " WHERE a.username = ? AND a.disabled = 0",
+            (username,),
+        )
+        return any(r["key_data"].split()[:2] == wanted for r in rows)

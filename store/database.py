@@ -1,0 +1,194 @@
+"""The one owner of the SQLite database: opens it safely, migrates it, serialises access."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from store.clock import Clock, SystemClock
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+# Applied to every connection and read back, because SQLite builds differ in their defaults
+# and a silently ignored pragma would break the deletion promise.
+_PRAGMAS: tuple[tuple[str, str, str], ...] = (
+    ("journal_mode", "WAL", "wal"),
+    ("synchronous", "FULL", "2"),
+    ("foreign_keys", "ON", "1"),
+    ("secure_delete", "ON", "1"),
+)
+
+
+class DatabaseError(RuntimeError):
+    """The database could not be opened in the promised safe configuration."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration, in order; the number prefix is the version."""
+    found = []
+    for entry in resources.files("store.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql"):
+            version = int(name.split("_", 1)[0])
+            found.append((version, name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    versions = [v for v, _, _ in found]
+    if len(set(versions)) != len(versions):
+        raise DatabaseError(f"two migrations share a number: {versions}")
+    return found
+
+
+class Database:
+    """Owns one aiosqlite connection; every read and write goes through its lock.
+
+    One connection keeps the write path single and ordered; the lock keeps a coroutine's
+    transaction from interleaving with another coroutine's statements on that connection.
+    """
+
+    def __init__(self, path: Path, conn: aiosqlite.Connection, clock: Clock) -> None:
+        self.path = path
+        self.clock = clock
+        self._conn = conn
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str, clock: Clock | None = None) -> Database:
+        path = Path(path)
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await apply_pragmas(conn)
+            db = cls(path, conn, clock or SystemClock())
+            await db._migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        async with self._lock:
+            await self._checkpoint_locked()
+            await self._conn.close()
+
+    async def _migrate(self) -> None:
+        async with self._lock:
+            row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
+            current = int(row[0])
+            for version, name, sql in migrations():
+                if version <= current:
+                    continue
+                log.info("applying migration %s", name)
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in _split_sql(sql):
+                        await self._conn.execute(statement)
+                    await self._conn.execute(f"PRAGMA user_version = {version:d}")
+                    await self._conn.execute("COMMIT")
+                except BaseException:
+                    await self._conn.execute("ROLLBACK")
+                    raise
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            cursor = await self._conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement in its own transaction; returns lastrowid."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; holds the lock throughout."""
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._conn)
+            try:
+                yield tx
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+            if tx.erased_personal_data:
+                await self._checkpoint_locked()
+
+    async def checkpoint(self) -> None:
+        async with self._lock:
+            await self._checkpoint_locked()
+
+    async def _checkpoint_locked(self) -> None:
+        """wal_checkpoint(TRUNCATE) until it fully succeeds: an open reader makes it busy."""
+        delay = 0.01
+        while True:
+            cursor = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _log_frames, _checkpointed = await cursor.fetchone()
+            if busy == 0:
+                return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+class Transaction:
+    """The statements of one open transaction."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self.erased_personal_data = False
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return cursor.lastrowid or 0
+
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self._conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        cursor = await self._conn.execute(sql, params)
+        return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        cursor = await self._conn.execute(sql, params)
+        return await cursor.fetchone()
+
+    def mark_erasure(self) -> None:
+        """Personal data was deleted: after COMMIT the WAL is checkpointed and truncated."""
+        self.erased_personal_data = True
+
+
+async def apply_pragmas(conn: aiosqlite.Connection) -> None:
+    for name, value, expected in _PRAGMAS:
+        await conn.execute(f"PRAGMA {name} = {value}")
+        row = await (await conn.execute(f"PRAGMA {name}")).fetchone()
+        actual = str(row[0]).lower()
+        if actual != expected:
+            raise DatabaseError(f"PRAGMA {name} is {actual!r}, wardroom needs {expected!r}")
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements (migrations hold no ';' inside literals or triggers)."""
+    statements = []
+    for part in script.split(";"):
+        lines = [ln for ln in part.splitlines() if not ln.strip().startswith("--")]
+        stmt = "\n".join(lines).strip()
+        if stmt:
+            statements.append(stmt)
+    return statements

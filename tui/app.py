@@ -1,0 +1,122 @@
+"""WardroomApp: the Textual app of one SSH session."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rich.console import Console
+from textual.app import App
+from textual.binding import Binding
+from textual.filter import Monochrome
+
+from store.roles import Role
+from tui import textual_guard
+from tui.context import SessionContext
+from tui.driver import ChannelDriver, TerminalPort
+from tui.i18n import Translator, translate_bindings
+
+log = logging.getLogger(__name__)
+
+textual_guard.install()
+
+
+class _Discard:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+class WardroomApp(App[int]):
+    CSS_PATH = "wardroom.tcss"
+    ENABLE_COMMAND_PALETTE = False
+    TITLE = "wardroom"
+    BINDINGS = [
+        Binding("ctrl+q", "logout", "key.logout", priority=True),
+        Binding("f2", "notice", "key.notice", priority=True),
+    ]
+
+    def __init__(self, context: SessionContext, port: TerminalPort) -> None:
+        self.terminal_port = port
+        super().__init__(driver_class=ChannelDriver)
+        self.context = context
+        self.t = Translator(context.language)
+        self.crashed = False
+        self.farewell: str | None = None  # written to the terminal by the session after exit
+        # The console Textual builds reads the *server's* environment; each session gets
+        # one that follows its own client's terminal instead.
+        self.console = Console(
+            color_system=context.color_system or "standard",  # type: ignore[arg-type]
+            file=_Discard(),
+            markup=False,
+            highlight=False,
+            emoji=False,
+            legacy_windows=False,
+            _environ={},
+            force_terminal=True,
+            safe_box=False,
+            soft_wrap=False,
+        )
+        self.no_color = context.color_system is None
+        if self.no_color:
+            self._filters.append(Monochrome())
+        translate_bindings(self, self.t)
+
+    @property
+    def services(self):
+        return self.context.services
+
+    def on_mount(self) -> None:
+        self.push_screen(self.first_screen())
+
+    def first_screen(self) -> Any:
+        from tui.screens.password_change import PasswordChangeScreen
+
+        account = self.context.account
+        if account is not None and account.must_change_password:
+            return PasswordChangeScreen(forced=True)
+        return self.home_screen()
+
+    def home_screen(self) -> Any:
+        from tui.screens.admin_home import AdminHomeScreen
+        from tui.screens.client_home import ClientHomeScreen
+        from tui.screens.counsellor_home import CounsellorHomeScreen
+
+        account = self.context.account
+        assert account is not None
+        return {
+            Role.CLIENT: ClientHomeScreen,
+            Role.COUNSELLOR: CounsellorHomeScreen,
+            Role.ADMIN: AdminHomeScreen,
+        }[account.role]()
+
+    def action_logout(self) -> None:
+        self.exit(0)
+
+    def action_notice(self) -> None:
+        from tui.screens.notice import NoticeScreen
+
+        if not isinstance(self.screen, NoticeScreen):
+            self.push_screen(NoticeScreen())
+
+    def end_session(self, reason_key: str) -> None:
+        """Close the session from outside (shutdown, erasure): say why, then exit."""
+        self.farewell = self.t(reason_key)
+        self.exit(0)
+
+    def _print_error_renderables(self) -> None:
+        # Textual prints these to the process's stderr, i.e. the server's: never do that.
+        self._exit_renderables.clear()
+
+    def _handle_exception(self, error: Exception) -> None:
+        # The traceback goes to the server log, never to a screen (it may hold other
+        # people's data in its locals); the user gets a short message from the session.
+        log.error("session app crashed", exc_info=error)
+        self.crashed = True
+        self._return_code = 1
+        if self._exception is None:
+            self._exception = error
+            self._exception_event.set()
+        self._close_messages_no_wait()

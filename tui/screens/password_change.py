@@ -1,0 +1,60 @@
+"""Choose a new password: forced after a one-time password, or from the profile."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword
+from tui.screens.base import WardroomScreen
+from tui.widgets.fields import Field
+from tui.widgets.top_bar import TopBar
+
+
+class PasswordChangeScreen(WardroomScreen):
+    SCREEN_NAME = "password_change"
+
+    def __init__(self, forced: bool = False) -> None:
+        super().__init__()
+        self.forced = forced
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("password.title"))
+        with Vertical(id="form"):
+            if self.forced:
+                yield Static(self.t("password.forced"), classes="paragraph", markup=False)
+            yield Label(self.t("password.new", min=MIN_PASSWORD_LENGTH))
+            yield Field(password=True, id="new")
+            yield Label(self.t("password.repeat"))
+            yield Field(password=True, id="repeat")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#new", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "new":
+            self.query_one("#repeat", Input).focus()
+            return
+        new = self.query_one("#new", Input).value
+        repeat = self.query_one("#repeat", Input).value
+        status = self.query_one("#status", Static)
+        if new != repeat:
+            status.update(self.t("password.mismatch"))
+            return
+        account = self.wardroom.context.account
+        assert account is not None
+        try:
+            await self.wardroom.services.accounts.set_password(account.id, new)
+        except WeakPassword:
+            status.update(self.t("password.too_short", min=MIN_PASSWORD_LENGTH))
+            return
+        refreshed = await self.wardroom.services.accounts.get(account.id)
+        self.wardroom.context.account = refreshed
+        self.notify(self.t("password.changed"))
+        if self.forced:
+            self.app.switch_screen(self.wardroom.home_screen())
+        else:
+            self.dismiss()

@@ -1,0 +1,1 @@
+"""Widgets, grouped by the area of the screen they serve."""
