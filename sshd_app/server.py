@@ -78,6 +78,7 @@ class WardroomServer:
             keepalive_count_max=3,
             reuse_address=True,
         )
+        self.services.booking_timer.start()
         log.info("listening on %s:%d", self.settings.host, self.port)
 
     def connection_opened(self, connection: WardroomSSHServer) -> None:

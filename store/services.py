@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from store.accounts import Accounts
+from store.audit import AuditTrail
+from store.booking_timer import BookingTimer
+from store.bookings import Bookings
 from store.clock import Clock, SystemClock
 from store.database import Database
+from store.hub import Hub
 from store.passwords import PasswordVault
+from store.requests import Requests
+from store.rooms import WardRooms
 
 
 @dataclass
@@ -16,6 +22,12 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
+    hub: Hub
+    audit: AuditTrail
+    requests: Requests
+    bookings: Bookings
+    rooms: WardRooms
+    booking_timer: BookingTimer
 
     @property
     def clock(self) -> Clock:
@@ -26,8 +38,17 @@ class Services:
                    vault: PasswordVault | None = None) -> Services:
         db = await Database.open(db_path, clock or SystemClock())
         vault = vault or PasswordVault()
-        return cls(db=db, vault=vault, accounts=Accounts(db, vault))
+        hub = Hub()
+        audit = AuditTrail(db)
+        bookings = Bookings(db, hub, audit)
+        return cls(
+            db=db, vault=vault, accounts=Accounts(db, vault), hub=hub, audit=audit,
+            requests=Requests(db, audit), bookings=bookings,
+            rooms=WardRooms(db, hub, bookings),
+            booking_timer=BookingTimer(bookings, hub, db.clock),
+        )
 
     async def close(self) -> None:
+        self.booking_timer.stop()
         await self.db.close()
         self.vault.close()

@@ -1,0 +1,89 @@
+"""Requests (Anliegen): a client's short free text asking for counselling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.accounts import Account
+from store.audit import AuditTrail
+from store.clock import to_iso
+from store.database import Database
+from store.errors import Invalid, NotFound, NotPermitted
+from store.roles import Role
+from store.text import sanitize
+
+MAX_REQUEST_LENGTH = 2000
+MAX_OPEN_REQUESTS = 3
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    client_id: int
+    client_username: str
+    body: str
+    status: str
+    created_at: str
+    booking_id: int | None
+
+
+_SELECT = """SELECT r.id, r.client_id, a.username AS client_username, r.body, r.status,
+r.created_at, r.booking_id FROM request r JOIN account a ON a.id = r.client_id"""
+
+
+def _request(row) -> Request:
+    return Request(row["id"], row["client_id"], row["client_username"], row["body"],
+                   row["status"], row["created_at"], row["booking_id"])
+
+
+class Requests:
+    def __init__(self, db: Database, audit: AuditTrail) -> None:
+        self._db = db
+        self._audit = audit
+
+    async def file(self, actor: Account, text: str) -> Request:
+        if actor.role is not Role.CLIENT or actor.disabled:
+            raise NotPermitted("only clients file requests")
+        body = sanitize(text).strip()
+        if not body:
+            raise Invalid("the request is empty")
+        if len(body) > MAX_REQUEST_LENGTH:
+            raise Invalid(f"a request has at most {MAX_REQUEST_LENGTH} characters")
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone("SELECT count(*) FROM request WHERE client_id = ?"
+                                    " AND status = 'open'", (actor.id,))
+            if row[0] >= MAX_OPEN_REQUESTS:
+                raise Invalid(f"at most {MAX_OPEN_REQUESTS} open requests at a time")
+            request_id = await tx.execute(
+                "INSERT INTO request (client_id, body, created_at) VALUES (?, ?, ?)",
+                (actor.id, body, to_iso(self._db.clock.now())))
+        return await self._get(request_id)
+
+    async def _get(self, request_id: int) -> Request:
+        row = await self._db.fetchone(_SELECT + " WHERE r.id = ?", (request_id,))
+        if row is None:
+            raise NotFound(f"request {request_id}")
+        return _request(row)
+
+    async def open_requests(self, actor: Account) -> list[Request]:
+        """Staff see open requests (with text, which they need to match well)."""
+        if actor.role is not Role.ADMIN or actor.disabled:
+            raise NotPermitted("only staff list requests")
+        rows = await self._db.fetchall(_SELECT + " WHERE r.status = 'open' ORDER BY r.id")
+        return [_request(r) for r in rows]
+
+    async def own(self, actor: Account) -> list[Request]:
+        rows = await self._db.fetchall(_SELECT + " WHERE r.client_id = ? ORDER BY r.id",
+                                       (actor.id,))
+        return [_request(r) for r in rows]
+
+    async def withdraw(self, actor: Account, request_id: int) -> None:
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone("SELECT client_id, status FROM request WHERE id = ?",
+                                    (request_id,))
+            if row is None or row["client_id"] != actor.id:
+                raise NotFound(f"request {request_id}")
+            if row["status"] != "open":
+                raise Invalid(f"request {request_id} is no longer open")
+            await tx.execute("UPDATE request SET status = 'withdrawn' WHERE id = ?",
+                             (request_id,))

@@ -1,0 +1,85 @@
+"""Fixtures: a real wardroom server on 127.0.0.1:0 with a temporary database and a movable clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+
+from sshd_app.config import Settings
+from sshd_app.host_keys import ensure_host_keys
+from sshd_app.server import WardroomServer
+from store.accounts import Account
+from store.clock import FrozenClock
+from store.passwords import PasswordVault
+from store.roles import Role
+from store.services import Services
+
+PASSWORD = "correct-horse-battery"
+START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def host_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """RSA-4096 generation takes a second or two: one set of keys serves the whole run."""
+    directory = tmp_path_factory.mktemp("host_keys")
+    ensure_host_keys(directory)
+    return directory
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def fast_vault() -> PasswordVault:
+    """argon2id with small parameters so tests do not spend minutes hashing."""
+    return PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+async def services(tmp_path: Path, clock: FrozenClock,
+                   fast_vault: PasswordVault) -> AsyncIterator[Services]:
+    opened = await Services.open(tmp_path / "wardroom.db", clock=clock, vault=fast_vault)
+    yield opened
+    await opened.close()
+
+
+@dataclass
+class RunningServer:
+    server: WardroomServer
+    services: Services
+    clock: FrozenClock
+    settings: Settings
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    @property
+    def db_path(self) -> Path:
+        return self.services.db.path
+
+    async def add_account(self, name: str, role: Role, password: str = PASSWORD,
+                          **kwargs) -> Account:
+        return await self.services.accounts.create(name, role, password, **kwargs)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, host_keys_dir: Path) -> Settings:
+    return Settings(listen="127.0.0.1:0", db=str(tmp_path / "wardroom.db"),
+                    host_keys=str(host_keys_dir))
+
+
+@pytest.fixture
+async def wardroom(settings: Settings, services: Services,
+                   clock: FrozenClock) -> AsyncIterator[RunningServer]:
+    server = WardroomServer(settings, services)
+    await server.start()
+    yield RunningServer(server, services, clock, settings)
+    await server.stop()
