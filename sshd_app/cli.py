@@ -41,13 +41,39 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--db", metavar="PATH")
     admin.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input")
+
+    sub.add_parser("admin", add_help=False,
+                   help="staff commands against the database on this host: "
+                        "wardroom admin [--db PATH] COMMAND … (see: wardroom admin --help)")
     return parser
 
 
+def _split_admin(argv: list[str]) -> tuple[str | None, list[str]]:
+    """`wardroom admin [--db PATH] …`: take --db, hand everything else to the admin tree."""
+    db, rest, words = None, argv[1:], []
+    while rest:
+        word = rest.pop(0)
+        if word == "--db" and rest:
+            db = rest.pop(0)
+        elif word.startswith("--db="):
+            db = word.split("=", 1)[1]
+        else:
+            words.append(word)
+    return db, words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    configure_logging()
+    if argv and argv[0] == "admin":
+        db, words = _split_admin(argv)
+        try:
+            return asyncio.run(local_admin(load_settings(flags={"db": db}), words))
+        except ConfigError as error:
+            print(f"wardroom: {error}", file=sys.stderr)
+            return 2
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging()
     try:
         if args.command == "serve":
             settings = load_settings(args.config, flags={
@@ -110,6 +136,29 @@ async def create_admin(settings: Settings, name: str, password_stdin: bool) -> i
         print(account.id)
         log.info("created admin account %d", account.id)
         return 0
+    finally:
+        await services.close()
+
+
+async def local_admin(settings: Settings, words: list[str]) -> int:
+    """`wardroom admin …` on the host: the same tree, acting as the local operator."""
+    from sshd_app.commands.framework import CommandContext, run_admin
+    from store.accounts import Account
+
+    services = await Services.open(settings.db)
+    try:
+        operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
+                           must_change_password=False, disabled=False, language="en",
+                           created_at="")
+
+        async def read_line() -> str | None:
+            line = sys.stdin.readline()
+            return line.rstrip("\r\n") if line else None
+
+        ctx = CommandContext(actor=operator, services=services, local=True,
+                             write=sys.stdout.write, write_error=sys.stderr.write,
+                             read_line=read_line)
+        return await run_admin(words, ctx)
     finally:
         await services.close()
 

@@ -53,7 +53,9 @@ class WardroomServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
-        from sshd_app import commands  # noqa: F401  (registers the exec commands)
+        from sshd_app.commands import load_groups
+
+        load_groups()  # registers the exec commands
         from sshd_app.auth import WardroomSSHServer
 
         keys = ensure_host_keys(Path(self.settings.host_keys))

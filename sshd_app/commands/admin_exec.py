@@ -1,0 +1,21 @@
+"""`ssh NAME@HOST admin …`: the admin tree over SSH, for staff accounts only."""
+
+from __future__ import annotations
+
+from sshd_app.commands.framework import EXIT_NOT_PERMITTED, CommandContext, run_admin
+from sshd_app.exec_router import command
+from store.roles import Role
+
+
+@command("admin")
+async def admin_over_ssh(argv, identity, server, io) -> int:
+    account = identity.account
+    services = server.services
+    if account is None or account.role is not Role.ADMIN or account.disabled:
+        who = account.username if account else "?"
+        await services.audit.write(who, "admin.denied")
+        io.write_error("admin: not permitted: staff commands are for staff accounts only\n")
+        return EXIT_NOT_PERMITTED
+    ctx = CommandContext(actor=account, services=services,
+                         write=io.write, write_error=io.write_error, read_line=io.read_line)
+    return await run_admin(argv, ctx)

@@ -1,0 +1,150 @@
+"""The admin command tree: one parser, used over `ssh … admin` and by `wardroom admin`.
+
+Each group module defines `register(subparsers)` and handlers `async def run(ctx, args) -> int`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from store.accounts import Account
+from store.errors import Invalid, NotFound, NotPermitted
+from store.services import Services
+from store.text import sanitize_line
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_PERMITTED = 0, 1, 2, 77
+
+Handler = Callable[["CommandContext", argparse.Namespace], Awaitable[int]]
+
+
+class UsageError(Exception):
+    """Bad command line: exit 2 with usage."""
+
+    def __init__(self, message: str, usage: str = "") -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class HelpShown(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__("help")
+        self.text = text
+
+
+class CommandFailed(Exception):
+    """The command could not be done: exit 1 with this one line; nothing was changed."""
+
+
+@dataclass
+class CommandContext:
+    actor: Account  # over SSH the staff account; locally a stand-in named host:<user>
+    services: Services
+    write: Callable[[str], None]
+    write_error: Callable[[str], None]
+    read_line: Callable[[], Awaitable[str | None]]
+    local: bool = False
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def out(self, text: str = "") -> None:
+        self.write(text + "\n")
+
+    def json(self, value: Any) -> None:
+        self.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]],
+              max_width: int = 80) -> None:
+        """A plain table that fits `max_width` columns: the last column is cut if needed."""
+        cells = [[sanitize_line(str(c)) for c in row] for row in rows]
+        widths = [len(h) for h in headers]
+        for row in cells:
+            for i, cell in enumerate(row):
+                widths[i] = max(widths[i], len(cell))
+        fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
+        widths[-1] = max(min(widths[-1], max_width - fixed), 8)
+
+        def line(values: Sequence[str]) -> str:
+            parts = []
+            for i, value in enumerate(values):
+                if len(value) > widths[i]:
+                    value = value[: widths[i] - 1] + "…"
+                parts.append(value.ljust(widths[i]))
+            return "  ".join(parts).rstrip()
+
+        self.out(line(headers))
+        for row in cells:
+            self.out(line(row))
+        if not cells:
+            self.out("(none)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises instead of printing and exiting the server process."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message, self.format_usage())
+
+    def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
+        raise UsageError(message or "", self.format_usage())
+
+    def print_help(self, file: Any = None) -> None:
+        raise HelpShown(self.format_help())
+
+
+GROUPS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def group(register: Callable[[argparse._SubParsersAction], None]):
+    """Decorator for a group module's `register(subparsers)`."""
+    GROUPS.append(register)
+    return register
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sshd_app.commands import load_groups
+
+    load_groups()
+    parser = _Parser(prog="admin", description="wardroom staff commands.",
+                     exit_on_error=False)
+    sub = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for register in GROUPS:
+        register(sub)
+    return parser
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+async def run_admin(argv: Sequence[str], ctx: CommandContext) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(list(argv))
+    except HelpShown as shown:
+        ctx.write(shown.text)
+        return EXIT_OK
+    except UsageError as error:
+        ctx.write_error(f"{error.usage}admin: error: {sanitize_line(str(error))}\n")
+        return EXIT_USAGE
+    except argparse.ArgumentError as error:
+        ctx.write_error(f"{parser.format_usage()}admin: error: {sanitize_line(str(error))}\n")
+        return EXIT_USAGE
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        ctx.write_error(parser.format_usage())
+        return EXIT_USAGE
+    try:
+        return await handler(ctx, args)
+    except NotPermitted as error:
+        ctx.write_error(f"admin: not permitted: {sanitize_line(str(error))}\n")
+        return EXIT_NOT_PERMITTED
+    except (NotFound, LookupError) as error:
+        ctx.write_error(f"admin: not found: {sanitize_line(str(error))}\n")
+        return EXIT_FAILED
+    except (Invalid, CommandFailed, ValueError) as error:
+        ctx.write_error(f"admin: {sanitize_line(str(error))}\n")
+        return EXIT_FAILED
