@@ -45,8 +45,12 @@ def can_post(actor: Account, booking: Booking, now: datetime) -> bool:
             and is_party(actor, booking) and booking.state(now) is BookingState.ACTIVE)
 
 
-def can_see_request_text(actor: Account, request_client_id: int) -> bool:
-    """A request is read by the client who wrote it and by staff who match it."""
+def can_see_request_text(actor: Account, request_client_id: int, booking: Booking | None,
+                         now: datetime) -> bool:
+    """A request is read by the client who wrote it and by staff who match it; once the room
+    it led to is past its deletion date, the request counts as deleted with it."""
+    if actor.disabled or (booking is not None and booking.state(now) is BookingState.DUE):
+        return False
     return actor.role is Role.ADMIN or actor.id == request_client_id
 
 

@@ -40,6 +40,13 @@ class BookingChanged:
 
 
 @dataclass(frozen=True)
+class PresenceChanged:
+    """Someone opened or left the room: redraw who is here."""
+
+    booking_id: int
+
+
+@dataclass(frozen=True)
 class AccountClosed:
     """The account was erased or disabled: its sessions end at once."""
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from store.access import can_see_request_text
 from store.accounts import Account
 from store.audit import AuditTrail
+from store.booking import BOOKING_SELECT, booking_from_row
 from store.clock import to_iso
 from store.database import Database
 from store.errors import Invalid, NotFound, NotPermitted
@@ -75,7 +77,23 @@ class Requests:
     async def own(self, actor: Account) -> list[Request]:
         rows = await self._db.fetchall(_SELECT + " WHERE r.client_id = ? ORDER BY r.id",
                                        (actor.id,))
-        return [_request(r) for r in rows]
+        return [request for request in map(_request, rows)
+                if await self._readable(actor, request)]
+
+    async def read(self, actor: Account, request_id: int) -> Request:
+        """One request with its text, if this actor may read it."""
+        row = await self._db.fetchone(_SELECT + " WHERE r.id = ?", (request_id,))
+        if row is None or not await self._readable(actor, _request(row)):
+            raise NotFound(f"request {request_id}")
+        return _request(row)
+
+    async def _readable(self, actor: Account, request: Request) -> bool:
+        booking = None
+        if request.booking_id is not None:
+            row = await self._db.fetchone(BOOKING_SELECT + " WHERE b.id = ?",
+                                          (request.booking_id,))
+            booking = booking_from_row(row) if row else None
+        return can_see_request_text(actor, request.client_id, booking, self._db.clock.now())
 
     async def withdraw(self, actor: Account, request_id: int) -> None:
         async with self._db.transaction() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -71,8 +72,15 @@ class WardRooms:
         return [_message(r) for r in reversed(rows)]
 
     async def post(self, actor: Account, booking_id: int, text: str) -> Message:
-        """Store a message; it is published only after it is committed (on disk)."""
+        """Store a message; it is published only after it is committed (on disk).
+
+        Shielded: a sender who disconnects mid-send cancels the caller, never the commit and
+        its delivery, so a message is either stored and delivered or not stored at all.
+        """
         body = check_message(text)
+        return await asyncio.shield(self._store_and_publish(actor, booking_id, body))
+
+    async def _store_and_publish(self, actor: Account, booking_id: int, body: str) -> Message:
         booking = await self._bookings.get(booking_id)
         now = self._db.clock.now()
         if booking is None or not can_read_room(actor, booking, now):
@@ -97,6 +105,7 @@ class WardRooms:
         return message
 
     async def mark_read(self, actor: Account, booking_id: int, message_id: int) -> None:
+        await self.open(actor, booking_id)
         await self._db.execute(
             "INSERT INTO room_read (account_id, booking_id, last_message_id) VALUES (?, ?, ?)"
             " ON CONFLICT (account_id, booking_id) DO UPDATE SET last_message_id ="

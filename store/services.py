@@ -13,6 +13,7 @@ from store.clock import Clock, SystemClock
 from store.database import Database
 from store.hub import Hub
 from store.passwords import PasswordVault
+from store.presence import RoomPresence
 from store.requests import Requests
 from store.rooms import WardRooms
 
@@ -28,6 +29,7 @@ class Services:
     bookings: Bookings
     rooms: WardRooms
     booking_timer: BookingTimer
+    presence: RoomPresence
 
     @property
     def clock(self) -> Clock:
@@ -46,6 +48,7 @@ class Services:
             requests=Requests(db, audit), bookings=bookings,
             rooms=WardRooms(db, hub, bookings),
             booking_timer=BookingTimer(bookings, hub, db.clock),
+            presence=RoomPresence(hub),
         )
 
     async def close(self) -> None:
