@@ -13,9 +13,11 @@ from store.clock import Clock, SystemClock
 from store.database import Database
 from store.hub import Hub
 from store.passwords import PasswordVault
+from store.policy.versions import PolicyVersions
 from store.presence import RoomPresence
 from store.requests import Requests
 from store.rooms import WardRooms
+from store.statistics import AccessStatistics
 
 
 @dataclass
@@ -30,6 +32,8 @@ class Services:
     rooms: WardRooms
     booking_timer: BookingTimer
     presence: RoomPresence
+    policy: PolicyVersions
+    statistics: AccessStatistics
 
     @property
     def clock(self) -> Clock:
@@ -43,15 +47,19 @@ class Services:
         hub = Hub()
         audit = AuditTrail(db)
         bookings = Bookings(db, hub, audit)
+        policy = PolicyVersions(db, audit)
+        await policy.ensure_shipped()
         return cls(
             db=db, vault=vault, accounts=Accounts(db, vault), hub=hub, audit=audit,
             requests=Requests(db, audit), bookings=bookings,
             rooms=WardRooms(db, hub, bookings),
             booking_timer=BookingTimer(bookings, hub, db.clock),
             presence=RoomPresence(hub),
+            policy=policy, statistics=AccessStatistics(db),
         )
 
     async def close(self) -> None:
         self.booking_timer.stop()
+        await self.statistics.settle()
         await self.db.close()
         self.vault.close()

@@ -1,0 +1,144 @@
+"""Anonymous access statistics: each screen view as (date, time, screen, visit), and aggregates.
+
+Why nothing here can be joined to a person: the views live in their own table, `screen_view`,
+with no foreign key and no column taken from an account, a connection or a booking. The visit
+id is random per connection (`new_visit_id`), is held only in that session's memory and is
+written nowhere else, so there is no second table to join it with. Time is kept to the minute
+(Europe/Berlin), which is enough for "views per day" and too coarse to line a view up with a
+login in a log. A separate database file would add a second owner of SQLite files, a second
+backup and erasure story, and buy no more separation than a table that holds nothing to join.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from store.access import is_staff
+from store.accounts import Account
+from store.clock import berlin
+from store.database import Database
+from store.errors import Invalid, NotPermitted
+
+log = logging.getLogger(__name__)
+
+MAX_DAYS = 366
+TOP_PATHS = 10
+_SCREEN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_VISIT = re.compile(r"[0-9a-f]{32}")
+
+
+def new_visit_id() -> str:
+    """A fresh random id for one connection: 128 bits, derived from nothing."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class ScreenViews:
+    date: str
+    screen: str
+    views: int
+
+
+@dataclass(frozen=True)
+class DailyVisits:
+    date: str
+    visits: int
+
+
+@dataclass(frozen=True)
+class ScreenStep:
+    """How often visitors went from one screen straight to another."""
+
+    source: str
+    target: str
+    count: int
+
+
+@dataclass(frozen=True)
+class StatsReport:
+    first_day: str
+    last_day: str
+    views: list[ScreenViews]
+    visits: list[DailyVisits]  # one entry per day of the window, zeros included
+    paths: list[ScreenStep]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "from": self.first_day,
+            "to": self.last_day,
+            "views": [asdict(v) for v in self.views],
+            "visits": [asdict(v) for v in self.visits],
+            "paths": [{"from": p.source, "to": p.target, "count": p.count}
+                      for p in self.paths],
+        }
+
+
+class AccessStatistics:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def record_view(self, visit: str, screen: str) -> None:
+        """Log one screen view without making the caller wait; a failure is only logged."""
+        if not _VISIT.fullmatch(visit) or not _SCREEN_NAME.fullmatch(screen):
+            log.error("screen view not recorded: malformed visit id or screen name")
+            return
+        moment = berlin(self._db.clock.now())
+        task = asyncio.get_running_loop().create_task(
+            self._insert(moment.date().isoformat(), moment.strftime("%H:%M"), screen, visit))
+        self._pending.add(task)
+        task.add_done_callback(self._finished)
+
+    async def _insert(self, day: str, time: str, screen: str, visit: str) -> None:
+        await self._db.execute(
+            "INSERT INTO screen_view (date, time, screen, visit) VALUES (?, ?, ?, ?)",
+            (day, time, screen, visit))
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._pending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("screen view not recorded", exc_info=task.exception())
+
+    async def settle(self) -> None:
+        """Wait for the views still being written (before closing the database)."""
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+
+    async def report(self, actor: Account, days: int) -> StatsReport:
+        """Aggregates of the last `days` days (today included); never single views."""
+        if not is_staff(actor):
+            raise NotPermitted("only staff see the access statistics")
+        if not 1 <= days <= MAX_DAYS:
+            raise Invalid(f"--days must be between 1 and {MAX_DAYS}")
+        last = berlin(self._db.clock.now()).date()
+        first = last - timedelta(days=days - 1)
+        window = (first.isoformat(), last.isoformat())
+        view_rows = await self._db.fetchall(
+            "SELECT date, screen, count(*) AS views FROM screen_view"
+            " WHERE date BETWEEN ? AND ? GROUP BY date, screen ORDER BY date, screen", window)
+        visit_rows = await self._db.fetchall(
+            "SELECT date, count(DISTINCT visit) AS visits FROM screen_view"
+            " WHERE date BETWEEN ? AND ? GROUP BY date", window)
+        path_rows = await self._db.fetchall(
+            "SELECT source, target, count(*) AS n FROM ("
+            "  SELECT LAG(screen) OVER (PARTITION BY visit ORDER BY id) AS source,"
+            "         screen AS target FROM screen_view WHERE date BETWEEN ? AND ?)"
+            " WHERE source IS NOT NULL AND source != target"
+            " GROUP BY source, target ORDER BY n DESC, source, target LIMIT ?",
+            (*window, TOP_PATHS))
+        visits = {r["date"]: int(r["visits"]) for r in visit_rows}
+        return StatsReport(
+            first_day=window[0], last_day=window[1],
+            views=[ScreenViews(r["date"], r["screen"], int(r["views"])) for r in view_rows],
+            visits=[DailyVisits(d, visits.get(d, 0)) for d in _days(first, last)],
+            paths=[ScreenStep(r["source"], r["target"], int(r["n"])) for r in path_rows],
+        )
+
+
+def _days(first: date, last: date) -> list[str]:
+    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
