@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 WRITE_BUFFER_LIMIT = 1024 * 1024
 NO_PTY_MESSAGE = (
     b"wardroom: please connect with an interactive terminal (ssh -t), or run a command such "
-    b"as 'export' or 'admin --help'.\r\n"
+    b"as 'export' or 'admin --help'.\n"
 )
 
 
@@ -73,7 +73,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             self._terminal.env = env
             self.task = asyncio.create_task(self._run_tui(self._terminal))
         else:
-            self._chan.write(NO_PTY_MESSAGE)
+            self._chan.write_stderr(NO_PTY_MESSAGE)
             self._chan.exit(2)
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:

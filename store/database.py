@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -184,11 +185,16 @@ async def apply_pragmas(conn: aiosqlite.Connection) -> None:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements (migrations hold no ';' inside literals or triggers)."""
-    statements = []
-    for part in script.split(";"):
-        lines = [ln for ln in part.splitlines() if not ln.strip().startswith("--")]
-        stmt = "\n".join(lines).strip()
-        if stmt:
-            statements.append(stmt)
+    """Split a migration into statements, using SQLite's own idea of a complete statement
+    (so a ';' inside a comment, literal or trigger body does not split it)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        if not pending and line.strip().startswith("--"):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise DatabaseError(f"incomplete statement in migration: {pending.strip()[:60]!r}")
     return statements
