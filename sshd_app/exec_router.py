@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from store.text import sanitize_line
@@ -22,18 +22,24 @@ class ExecIO:
     stdin: asyncio.Queue[bytes | None]
     write: Callable[[str], None]
     write_error: Callable[[str], None]
+    _buffer: bytes = field(default=b"", init=False, repr=False)
+    _eof: bool = field(default=False, init=False, repr=False)
 
     async def read_line(self, limit: int = 4096) -> str | None:
-        """One line from stdin (for --password-stdin); None at end of input."""
-        buffer = b""
-        while b"\n" not in buffer and len(buffer) < limit:
+        """One line from stdin (for --password-stdin, or read in a loop); None at end of input.
+
+        Bytes after the line stay buffered for the next call: one chunk often holds many lines.
+        """
+        while b"\n" not in self._buffer and len(self._buffer) < limit and not self._eof:
             chunk = await self.stdin.get()
             if chunk is None:
-                break
-            buffer += chunk
-        if not buffer:
+                self._eof = True
+            else:
+                self._buffer += chunk
+        if not self._buffer:
             return None
-        return buffer.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8", errors="replace")
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
 Handler = Callable[[list[str], "ConnectionIdentity", "WardroomServer", ExecIO], Awaitable[int]]

@@ -126,7 +126,7 @@ class AccessStatistics:
             " WHERE date BETWEEN ? AND ? GROUP BY date", window)
         path_rows = await self._db.fetchall(
             "SELECT source, target, count(*) AS n FROM ("
-            "  SELECT LAG(screen) OVER (PARTITION BY visit ORDER BY id) AS source,"
+            "  SELECT LAG(screen) OVER (PARTITION BY visit ORDER BY rowid) AS source,"
             "         screen AS target FROM screen_view WHERE date BETWEEN ? AND ?)"
             " WHERE source IS NOT NULL AND source != target"
             " GROUP BY source, target ORDER BY n DESC, source, target LIMIT ?",

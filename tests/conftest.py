@@ -66,8 +66,13 @@ class RunningServer:
         return self.services.db.path
 
     async def add_account(self, name: str, role: Role, password: str = PASSWORD,
-                          **kwargs) -> Account:
-        return await self.services.accounts.create(name, role, password, **kwargs)
+                          accepted_policy: bool = True, **kwargs) -> Account:
+        """A ready account; it has accepted the current privacy notice unless told otherwise
+        (without that, its first login stops at the consent gate)."""
+        account = await self.services.accounts.create(name, role, password, **kwargs)
+        if accepted_policy:
+            await self.services.policy.accept(account, await self.services.policy.current())
+        return account
 
 
 @pytest.fixture

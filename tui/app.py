@@ -68,13 +68,19 @@ class WardroomApp(App[int]):
     def services(self):
         return self.context.services
 
-    def on_mount(self) -> None:
-        self.push_screen(self.first_screen())
+    async def on_mount(self) -> None:
+        self.push_screen(await self.first_screen())
 
-    def first_screen(self) -> Any:
+    async def first_screen(self) -> Any:
+        """The next gate still to pass, else home; gates call it again once passed."""
+        from tui.screens.consent import ConsentScreen
         from tui.screens.password_change import PasswordChangeScreen
 
         account = self.context.account
+        # Consent comes before anything else, so no screen with data opens without it.
+        pending = await self.services.policy.pending_for(account) if account else None
+        if pending is not None:
+            return ConsentScreen(pending)
         if account is not None and account.must_change_password:
             return PasswordChangeScreen(forced=True)
         return self.home_screen()

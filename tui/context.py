@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from store.accounts import Account
 from store.services import Services
+from store.statistics import new_visit_id
 
 
 @dataclass
@@ -15,6 +16,8 @@ class SessionContext:
     color_system: str | None = "256"
     language_hint: str | None = None  # from the client's LANG, for the first default
     registration_open: bool = True
+    # Random per connection and kept only here: the access statistics' sole link between views.
+    visit_id: str = field(default_factory=new_visit_id)
 
     @property
     def language(self) -> str:

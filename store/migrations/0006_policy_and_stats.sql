@@ -21,8 +21,8 @@ CREATE TABLE policy_acceptance (
 
 -- One row per screen view. Deliberately no foreign key and no column derived from an account,
 -- a connection or a booking: see store/statistics.py for why nothing here can be joined.
+-- Not even a numbered id column: the hidden rowid only orders the views of a visit.
 CREATE TABLE screen_view (
-    id      INTEGER PRIMARY KEY,
     date    TEXT NOT NULL,
     time    TEXT NOT NULL,
     screen  TEXT NOT NULL,

@@ -16,6 +16,7 @@ from store.text import REPLACEMENT, sanitize
 
 MAX_NOTICE_CHARS = 200_000
 _LABEL = re.compile(r"[0-9]{1,6}(\.[0-9]{1,6}){0,3}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ def version_key(label: str) -> tuple[int, ...]:
 def clean_notice(text: str) -> str:
     """The text as it will be stored: sanitised, without a BOM, refused when empty or mangled."""
     text = text.removeprefix("\ufeff")
-    if REPLACEMENT in text:
-        # The reader decoded invalid bytes into U+FFFD: the file is not UTF-8.
+    if REPLACEMENT in text or _SURROGATE.search(text):
+        # A reader turned invalid bytes into U+FFFD or lone surrogates: the input was not UTF-8.
         raise Invalid("the notice is not valid UTF-8 text; nothing was published")
     text = sanitize(text).strip("\n") + "\n"
     if not text.strip():

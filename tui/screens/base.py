@@ -28,3 +28,8 @@ class WardroomScreen(Screen[Any]):
     @property
     def t(self) -> Translator:
         return self.wardroom.t
+
+    def on_screen_resume(self) -> None:
+        # Every time a screen comes to the front is one view; recorded without waiting.
+        self.wardroom.services.statistics.record_view(self.wardroom.context.visit_id,
+                                                      self.SCREEN_NAME)

@@ -1,14 +1,14 @@
-"""The privacy notice, readable from every screen."""
+"""The privacy notice as currently published, readable from every screen."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Markdown
+from textual.widgets import Footer
 
-from store.policy import shipped_notice
 from tui.screens.base import WardroomScreen
+from tui.widgets.policy.notice_text import NoticeText
 from tui.widgets.top_bar import TopBar
 
 
@@ -18,12 +18,14 @@ class NoticeScreen(WardroomScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("notice.title"))
-        with VerticalScroll(id="notice-body"):
-            yield Markdown(shipped_notice(self.t.language))
+        yield VerticalScroll(id="notice-body")
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one("#notice-body").focus()
+    async def on_mount(self) -> None:
+        body = self.query_one("#notice-body", VerticalScroll)
+        body.focus()
+        # Read at every opening: a version published meanwhile is what the reader gets.
+        await body.mount(NoticeText(await self.wardroom.services.policy.current(), self.t))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -1,0 +1,137 @@
+"""The consent gate over real SSH: publish, next login shows the new text, decline, accept."""
+
+from __future__ import annotations
+
+import asyncio
+
+from store.roles import Role
+from tests.conftest import PASSWORD
+from tests.sshclient import connect, run_command
+
+NEW_NOTICE = "# Datenschutzhinweise, Fassung 2\n\nDieser Satz steht nur in Fassung zwei.\n"
+CONSENT_TITLE = "Neue Datenschutzhinweise"
+CLIENT_HOME = "Ihr Stationszimmer"
+# Keys that must not lead anywhere from the gate (F2, the notice, is allowed and tested apart).
+PROBE_KEYS = ["\x1b", "\t", "\r", "q", "h", " ", "\x1b[Z", "\x1bOP", "\x1bOR", "\x1b[15~",
+              "\x1b[17~", "\x1b[24~", "\x1b[A", "\x1b[B"]
+
+
+async def _publish(wardroom, text: str = NEW_NOTICE, version: str = "2") -> None:
+    await wardroom.add_account("office", Role.ADMIN)
+    result = await run_command(wardroom.port, "office",
+                               f"admin policy publish - --version {version}",
+                               password=PASSWORD, stdin=text)
+    assert result.exit_status == 0, result.stderr
+
+
+async def _consent_state(services, account) -> tuple[list[tuple], list[tuple]]:
+    acceptances = await services.db.fetchall(
+        "SELECT version_id, accepted_at FROM policy_acceptance WHERE account_id = ?",
+        (account.id,))
+    audit = await services.db.fetchall("SELECT actor, action, target_ids FROM audit")
+    return [tuple(r) for r in acceptances], [tuple(r) for r in audit]
+
+
+async def test_publish_decline_then_accept(wardroom):
+    carla = await wardroom.add_account("carla", Role.CLIENT)
+    await _publish(wardroom)
+    services = wardroom.services
+    before = await _consent_state(services, carla)
+
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        screen = await client.wait_for("Fassung zwei")
+        assert CONSENT_TITLE in screen
+        assert "Annehmen" in screen and "Ablehnen" in screen  # both keys in the footer
+        for key in PROBE_KEYS:
+            client.send(key)
+        await asyncio.sleep(0.3)
+        screen = client.text()
+        assert CONSENT_TITLE in screen and CLIENT_HOME not in screen
+        client.send("x")
+        await client.wait_closed()
+        farewell = client.raw.decode("utf-8", errors="replace")
+        assert "nicht angenommen" in farewell
+    finally:
+        await client.close()
+    assert await _consent_state(services, carla) == before
+    assert (await services.policy.pending_for(carla)).label == "2"
+
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        await client.wait_for("Fassung zwei")
+        client.send("a")
+        screen = await client.wait_for(CLIENT_HOME)
+        assert CONSENT_TITLE not in screen
+    finally:
+        await client.close()
+    assert await services.policy.pending_for(carla) is None
+    accepted = await services.policy.accepted(carla)
+    assert accepted is not None
+    assert accepted.version == "2"
+    assert accepted.accepted_at == "2026-11-28T09:00:00+00:00"
+
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        screen = await client.wait_for(CLIENT_HOME)
+        assert CONSENT_TITLE not in screen
+    finally:
+        await client.close()
+
+
+async def test_notice_from_the_gate_returns_to_the_gate(wardroom):
+    await wardroom.add_account("carla", Role.CLIENT)
+    await _publish(wardroom)
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        await client.wait_for(CONSENT_TITLE)
+        client.send("\x1bOQ")  # F2
+        screen = await client.wait_gone(CONSENT_TITLE)
+        assert "Fassung 2 vom 28.11.2026" in screen
+        assert CLIENT_HOME not in screen
+        client.send("\x1b")
+        await client.wait_for(CONSENT_TITLE)
+        # Any of the gate's other keys still leads nowhere but the gate.
+        client.send("\t")
+        await asyncio.sleep(0.2)
+        assert CONSENT_TITLE in client.text()
+    finally:
+        await client.close()
+
+
+async def test_every_role_meets_the_gate_first(wardroom):
+    for name, role in (("carla", Role.CLIENT), ("conrad", Role.COUNSELLOR),
+                       ("ada", Role.ADMIN)):
+        await wardroom.add_account(name, role, accepted_policy=False)
+        client = await connect(wardroom.port, name, PASSWORD)
+        try:
+            screen = await client.wait_for(CONSENT_TITLE)
+            # Never accepted anything: the shipped notice, version 1, comes first.
+            assert "Fassung 1" in screen
+        finally:
+            await client.close()
+
+
+async def test_gate_comes_before_the_forced_password_change(wardroom):
+    account = await wardroom.add_account("carla", Role.CLIENT, accepted_policy=False,
+                                         must_change_password=True)
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        screen = await client.wait_for(CONSENT_TITLE)
+        assert "Neues Passwort" not in screen
+        client.send("a")
+        await client.wait_for("Neues Passwort")
+    finally:
+        await client.close()
+    assert (await wardroom.services.policy.accepted(account)).version == "1"
+
+
+async def test_english_account_reads_the_english_notice(wardroom):
+    await wardroom.add_account("erin", Role.CLIENT, accepted_policy=False, language="en")
+    client = await connect(wardroom.port, "erin", PASSWORD, env={"LANG": "de_DE.UTF-8"})
+    try:
+        screen = await client.wait_for("New privacy notice")
+        assert "Privacy notice for wardroom" in screen
+        assert "Accept" in screen
+    finally:
+        await client.close()

@@ -1,0 +1,1 @@
+"""Widgets of the privacy notice and the consent gate."""

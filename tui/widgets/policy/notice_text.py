@@ -1,0 +1,29 @@
+"""One published version of the privacy notice: its version line, then its text."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Markdown, Static
+
+from store.clock import berlin, from_iso
+from store.policy.versions import PolicyVersion
+from store.text import sanitize
+from tui.i18n import Translator
+
+
+class NoticeText(Vertical):
+    """Shared by the notice (F2) and the consent gate, so both show exactly the same text."""
+
+    def __init__(self, version: PolicyVersion, t: Translator) -> None:
+        super().__init__(classes="notice-text")
+        self._version = version
+        self._t = t
+
+    def compose(self) -> ComposeResult:
+        published = berlin(from_iso(self._version.published_at))
+        yield Static(self._t("policy.version_line", version=self._version.label,
+                             date=published.strftime(self._t("policy.date_format"))),
+                     classes="notice-version", markup=False)
+        # Markdown is parsed as Markdown, never as Rich markup; sanitised again for display.
+        yield Markdown(sanitize(self._version.text(self._t.language)))
