@@ -1,0 +1,74 @@
+"""End to end with OpenSSH's own `ssh` in tmux: log in, look at the screen, log out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from store.roles import Role
+from tests.conftest import PASSWORD
+from tests.e2e.tmux import TmuxPane, tmux_available
+
+pytestmark = pytest.mark.skipif(
+    not (tmux_available() and shutil.which("ssh")),
+    reason="needs OpenSSH's ssh and tmux (apt-get install openssh-client tmux)")
+
+
+def known_hosts(tmp_path: Path, host_keys: Path, port: int) -> Path:
+    """Trust exactly this server's host keys, so ssh checks them strictly."""
+    lines = [f"[127.0.0.1]:{port} {p.read_text().split()[0]} {p.read_text().split()[1]}"
+             for p in sorted(host_keys.glob("*.pub"))]
+    path = tmp_path / "known_hosts"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def ssh_command(port: int, user: str, known: Path) -> str:
+    return (f"ssh -F /dev/null -p {port} -o UserKnownHostsFile={known} "
+            f"-o StrictHostKeyChecking=yes -o PubkeyAuthentication=no "
+            f"-o PreferredAuthentications=keyboard-interactive,password {user}@127.0.0.1")
+
+
+async def _log_in(pane: TmuxPane, password: str) -> None:
+    await pane.wait_for("assword")
+    await pane.keys(password, literal=True)
+    await pane.keys("Enter")
+
+
+async def test_openssh_login_screen_and_logout(wardroom, tmp_path, host_keys_dir):
+    await wardroom.add_account("kim", Role.COUNSELLOR)
+    known = known_hosts(tmp_path, host_keys_dir, wardroom.port)
+    pane = TmuxPane(ssh_command(wardroom.port, "kim", known))
+    await pane.start()
+    try:
+        await _log_in(pane, PASSWORD)
+        screen = await pane.wait_for("Datenschutz")
+        if "Annehmen" in screen:  # a new account first accepts the privacy notice
+            await pane.keys("a")
+        screen = await pane.wait_for("kim (Genesungsberater/in)")
+        lines = screen.splitlines()
+        assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
+        assert "Abmelden" in screen  # the footer shows the keys
+        await pane.resize(200, 50)
+        wide = await pane.wait_for("kim (Genesungsberater/in)")
+        assert max(len(line) for line in wide.splitlines()) > 80  # it used the room
+        await pane.keys("C-q")
+        await pane.wait_for("closed")
+    finally:
+        await pane.close()
+
+
+async def test_openssh_wrong_password_is_refused(wardroom, tmp_path, host_keys_dir):
+    await wardroom.add_account("kim", Role.COUNSELLOR)
+    known = known_hosts(tmp_path, host_keys_dir, wardroom.port)
+    pane = TmuxPane(ssh_command(wardroom.port, "kim", known))
+    await pane.start()
+    try:
+        for _ in range(3):
+            await _log_in(pane, "not-the-password")
+        screen = await pane.wait_for("Permission denied")
+        assert "kim (" not in screen
+    finally:
+        await pane.close()
