@@ -1,0 +1,118 @@
+"""Idle sessions: RSS per session, idle CPU, and time to first screen (run by hand).
+
+    .venv/bin/python -m benchmarks.sessions --sessions 1 50
+
+Starts `wardroom serve` as a child process on a temporary database, opens N real SSH sessions
+with a pty (asyncssh client, screen read with pyte), and reads the server's RSS and CPU time
+from /proc before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from sshd_app.host_keys import ensure_host_keys
+from store.roles import Role
+from store.services import Services
+from tests.server_process import ServerProcess
+from tests.sshclient import TerminalClient, connect
+
+PASSWORD = "benchmark-password"
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def prepare(db: Path, count: int) -> None:
+    services = await Services.open(db)
+    try:
+        for i in range(count):
+            account = await services.accounts.create(f"bench{i:04d}", Role.CLIENT, PASSWORD)
+            # The consent screen is not what is measured: accept the notice up front.
+            await services.policy.accept(account, await services.policy.current())
+    finally:
+        await services.close()
+
+
+async def first_screen(port: int, name: str) -> tuple[TerminalClient, float]:
+    started = time.perf_counter()
+    client = await connect(port, name, PASSWORD)
+    await client.wait_for("wardroom", timeout=60)
+    return client, time.perf_counter() - started
+
+
+async def measure(count: int, keys: Path) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "bench.db"
+        await prepare(db, count)
+        server = ServerProcess(db, keys)
+        await server.start()
+        assert server.process is not None
+        pid = server.process.pid
+        try:
+            await asyncio.sleep(1.0)
+            base_rss = rss_kib(pid)
+            single, single_time = await first_screen(server.port, "bench0000")
+            results = [single_time]
+            clients = [single]
+            pending = [first_screen(server.port, f"bench{i:04d}") for i in range(1, count)]
+            for client, seconds in await asyncio.gather(*pending):
+                clients.append(client)
+                results.append(seconds)
+            await asyncio.sleep(2.0)
+            rss = rss_kib(pid)
+            cpu_before = cpu_seconds(pid)
+            await asyncio.sleep(10.0)
+            idle_cpu = (cpu_seconds(pid) - cpu_before) / 10.0
+            for client in clients:
+                await client.close()
+        finally:
+            await server.stop()
+    return {
+        "sessions": count,
+        "rss_per_session_kib": (rss - base_rss) / count,
+        "first_screen_single_ms": single_time * 1000,
+        "first_screen_p50_ms": statistics.median(results) * 1000,
+        "first_screen_max_ms": max(results) * 1000,
+        "idle_cpu_percent": idle_cpu * 100,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50])
+    args = parser.parse_args()
+    keys = Path(tempfile.mkdtemp()) / "keys"
+    ensure_host_keys(keys)
+    rows = [asyncio.run(measure(n, keys)) for n in args.sessions]
+    header = ("sessions", "RSS/session KiB", "1st screen (1st) ms", "1st screen p50 ms",
+              "1st screen max ms", "idle CPU %")
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for row in rows:
+        print(" | ".join([f"{row['sessions']}", f"{row['rss_per_session_kib']:.0f}",
+                          f"{row['first_screen_single_ms']:.0f}",
+                          f"{row['first_screen_p50_ms']:.0f}",
+                          f"{row['first_screen_max_ms']:.0f}",
+                          f"{row['idle_cpu_percent']:.2f}"]))
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
