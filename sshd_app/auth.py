@@ -126,6 +126,8 @@ class WardroomSSHServer(asyncssh.SSHServer):
             return
         who = self.identity.account.username if self.identity.account else REGISTER_USER
         log.info("login %s from %s", who, self.peer)
+        if self.identity.account is not None and self.identity.account.is_admin:
+            await self._server.services.audit.write(who, "staff.login", self.identity.account.id)
 
     # -- channels ---------------------------------------------------------------------------
     def session_requested(self) -> asyncssh.SSHServerSession:

@@ -15,7 +15,8 @@ from sshd_app import __version__
 from sshd_app.config import ConfigError, Settings, load_settings
 from sshd_app.logging_setup import configure_logging
 from store.accounts import AccountExists
-from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword
+from store.clock import Clock
+from store.passwords import MIN_PASSWORD_LENGTH, PasswordVault, WeakPassword
 from store.roles import Role
 from store.services import Services
 from store.usernames import InvalidUsername
@@ -140,12 +141,13 @@ async def create_admin(settings: Settings, name: str, password_stdin: bool) -> i
         await services.close()
 
 
-async def local_admin(settings: Settings, words: list[str]) -> int:
+async def local_admin(settings: Settings, words: list[str], *, clock: Clock | None = None,
+                      vault: PasswordVault | None = None) -> int:
     """`wardroom admin …` on the host: the same tree, acting as the local operator."""
     from sshd_app.commands.framework import CommandContext, run_admin
     from store.accounts import Account
 
-    services = await Services.open(settings.db)
+    services = await Services.open(settings.db, clock=clock, vault=vault)
     try:
         operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
                            must_change_password=False, disabled=False, language="en",

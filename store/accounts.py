@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from store.clock import to_iso
 from store.database import Database, Transaction
@@ -32,6 +32,13 @@ class Account:
     @property
     def is_admin(self) -> bool:
         return self.role is Role.ADMIN
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    """A checked password as its argon2 hash, ready to be written; never shown in a repr."""
+
+    hash: str = field(repr=False)
 
 
 _COLUMNS = "id, username, role, must_change_password, disabled, language, created_at"
@@ -67,23 +74,27 @@ class Accounts:
         tx: Transaction | None = None,
     ) -> Account:
         check_username(username)
-        check_password_rules(password)
-        password_hash = await self._vault.hash(password)
+        hashed = await self.new_password(password)
         if tx is not None:
-            return await self._insert(tx, username, role, password_hash, must_change_password,
-                                      language)
+            return await self.insert(tx, username, role, hashed, must_change_password, language)
         async with self._db.transaction() as own_tx:
-            return await self._insert(own_tx, username, role, password_hash,
-                                      must_change_password, language)
+            return await self.insert(own_tx, username, role, hashed, must_change_password,
+                                     language)
 
-    async def _insert(self, tx: Transaction, username: str, role: Role, password_hash: str,
-                      must_change: bool, language: str) -> Account:
+    async def new_password(self, password: str) -> NewPassword:
+        """Check and hash a password before any transaction: argon2 must not hold the lock."""
+        check_password_rules(password)
+        return NewPassword(await self._vault.hash(password))
+
+    async def insert(self, tx: Transaction, username: str, role: Role, password: NewPassword,
+                     must_change: bool = False, language: str = "de") -> Account:
+        """Insert an account inside the caller's transaction (the username is already checked)."""
         if await tx.fetchone("SELECT 1 FROM account WHERE username = ?", (username,)):
             raise AccountExists(username)
         account_id = await tx.execute(
             "INSERT INTO account (username, role, password_hash, must_change_password,"
             " language, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (username, role.value, password_hash, int(must_change), language,
+            (username, role.value, password.hash, int(must_change), language,
              to_iso(self._db.clock.now())),
         )
         row = await tx.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?", (account_id,))
@@ -138,11 +149,15 @@ class Accounts:
 
     async def set_password(self, account_id: int, password: str, *,
                            must_change: bool = False) -> None:
-        check_password_rules(password)
-        password_hash = await self._vault.hash(password)
-        await self._db.execute(
+        hashed = await self.new_password(password)
+        async with self._db.transaction() as tx:
+            await self.write_password(tx, account_id, hashed, must_change=must_change)
+
+    async def write_password(self, tx: Transaction, account_id: int, password: NewPassword, *,
+                             must_change: bool) -> None:
+        await tx.execute(
             "UPDATE account SET password_hash = ?, must_change_password = ? WHERE id = ?",
-            (password_hash, int(must_change), account_id),
+            (password.hash, int(must_change), account_id),
         )
 
     async def set_language(self, account_id: int, language: str) -> None:

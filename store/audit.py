@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+from store.access import is_staff
+from store.accounts import Account
 from store.clock import to_iso
 from store.database import Database, Transaction
+from store.errors import NotPermitted
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,12 @@ class AuditTrail:
     async def write(self, actor: str, action: str, *target_ids: int | str) -> None:
         async with self._db.transaction() as tx:
             await self.record(tx, actor, action, *target_ids)
+
+    async def read(self, actor: Account, since: datetime | None = None) -> list[AuditEntry]:
+        """The trail as staff read it; nobody else may."""
+        if not is_staff(actor):
+            raise NotPermitted("only staff read the audit trail")
+        return await self.entries(to_iso(since) if since else None)
 
     async def entries(self, since: str | None = None) -> list[AuditEntry]:
         rows = await self._db.fetchall(

@@ -49,3 +49,8 @@ def from_iso(text: str) -> datetime:
 
 def berlin(moment: datetime) -> datetime:
     return moment.astimezone(BERLIN)
+
+
+def berlin_minute(moment: datetime) -> str:
+    """A moment as people read it here: ISO 8601 date and time to the minute, Europe/Berlin."""
+    return berlin(moment).strftime("%Y-%m-%d %H:%M")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.account_admin import AccountAdmin
 from store.accounts import Accounts
 from store.audit import AuditTrail
 from store.booking_timer import BookingTimer
@@ -25,6 +26,7 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
+    account_admin: AccountAdmin
     hub: Hub
     audit: AuditTrail
     requests: Requests
@@ -47,10 +49,12 @@ class Services:
         hub = Hub()
         audit = AuditTrail(db)
         bookings = Bookings(db, hub, audit)
+        accounts = Accounts(db, vault)
         policy = PolicyVersions(db, audit)
         await policy.ensure_shipped()
         return cls(
-            db=db, vault=vault, accounts=Accounts(db, vault), hub=hub, audit=audit,
+            db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
+            account_admin=AccountAdmin(db, accounts, audit, hub),
             requests=Requests(db, audit), bookings=bookings,
             rooms=WardRooms(db, hub, bookings),
             booking_timer=BookingTimer(bookings, hub, db.clock),

@@ -16,6 +16,12 @@ async def admin_over_ssh(argv, identity, server, io) -> int:
         await services.audit.write(who, "admin.denied")
         io.write_error("admin: not permitted: staff commands are for staff accounts only\n")
         return EXIT_NOT_PERMITTED
+    if account.must_change_password:
+        # A one-time password opens the terminal's password change, not the staff commands.
+        await services.audit.write(account.username, "admin.denied", account.id)
+        io.write_error("admin: not permitted: first replace your one-time password "
+                       "(log in with ssh -t)\n")
+        return EXIT_NOT_PERMITTED
     ctx = CommandContext(actor=account, services=services,
                          write=io.write, write_error=io.write_error, read_line=io.read_line)
     return await run_admin(argv, ctx)

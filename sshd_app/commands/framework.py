@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+
 from store.accounts import Account
 from store.errors import Invalid, NotFound, NotPermitted
 from store.services import Services
@@ -57,21 +59,25 @@ class CommandContext:
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]],
               max_width: int = 80) -> None:
-        """A plain table that fits `max_width` columns: the last column is cut if needed."""
+        """A plain table that fits `max_width` terminal cells: the widest columns are cut."""
         cells = [[sanitize_line(str(c)) for c in row] for row in rows]
-        widths = [len(h) for h in headers]
+        widths = [cell_len(h) for h in headers]
         for row in cells:
             for i, cell in enumerate(row):
-                widths[i] = max(widths[i], len(cell))
-        fixed = sum(widths[:-1]) + 2 * (len(widths) - 1)
-        widths[-1] = max(min(widths[-1], max_width - fixed), 8)
+                widths[i] = max(widths[i], cell_len(cell))
+        floors = [min(w, max(cell_len(h), 6)) for w, h in zip(widths, headers, strict=True)]
+        while sum(widths) + 2 * (len(widths) - 1) > max_width:
+            widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+            if widths[widest] <= floors[widest]:
+                break
+            widths[widest] -= 1
 
         def line(values: Sequence[str]) -> str:
             parts = []
             for i, value in enumerate(values):
-                if len(value) > widths[i]:
-                    value = value[: widths[i] - 1] + "…"
-                parts.append(value.ljust(widths[i]))
+                if cell_len(value) > widths[i]:
+                    value = set_cell_size(value, widths[i] - 1) + "…"
+                parts.append(value + " " * (widths[i] - cell_len(value)))
             return "  ".join(parts).rstrip()
 
         self.out(line(headers))

@@ -1,0 +1,134 @@
+"""`admin user …`: add, list, disable, enable accounts and reset their passwords.
+
+Each action is one `actions.add_parser(...)` in `register` plus one handler below.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sshd_app.commands.dates import stamp
+from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
+from store.accounts import Account
+from store.clock import berlin_minute, from_iso
+from store.roles import Role
+
+ROLES = [role.value for role in Role]
+
+
+@group
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "user", help="accounts: add, list, disable, enable, reset-password",
+        description="Manage accounts. Passwords are never taken from the command line.")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="create an account and print its id")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", choices=ROLES, required=True)
+    _password_stdin(add)
+    add_json(add)
+    add.set_defaults(handler=add_user)
+
+    listing = actions.add_parser("list", help="list accounts")
+    listing.add_argument("--role", choices=ROLES)
+    add_json(listing)
+    listing.set_defaults(handler=list_users)
+
+    disable = actions.add_parser("disable", help="lock an account and end its sessions now")
+    disable.add_argument("name", metavar="NAME")
+    disable.set_defaults(handler=disable_user)
+
+    enable = actions.add_parser("enable", help="unlock a disabled account")
+    enable.add_argument("name", metavar="NAME")
+    enable.set_defaults(handler=enable_user)
+
+    reset = actions.add_parser("reset-password", help="set a new password for an account")
+    reset.add_argument("name", metavar="NAME")
+    _password_stdin(reset)
+    reset.set_defaults(handler=reset_password)
+
+
+def _password_stdin(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin", action="store_true",
+        help="read the password from the first line of standard input; without it a "
+             "one-time password is printed that must be changed at the next login")
+
+
+async def _read_password(ctx: CommandContext, wanted: bool) -> str | None:
+    if not wanted:
+        return None
+    line = await ctx.read_line()
+    if line is None:
+        raise CommandFailed("no password on standard input")
+    return line
+
+
+def _hand_over(ctx: CommandContext, username: str, one_time: str, *, beside_json: bool) -> None:
+    """Show a generated password once; next to JSON it goes to stderr, so JSON never holds it."""
+    text = (f"one-time password for {username}: {one_time} "
+            f"(shown once; it must be changed at the next login)\n")
+    (ctx.write_error if beside_json else ctx.write)(text)
+
+
+async def add_user(ctx: CommandContext, args: argparse.Namespace) -> int:
+    password = await _read_password(ctx, args.password_stdin)
+    account, one_time = await ctx.services.account_admin.add(
+        ctx.actor, args.name, Role(args.role), password)
+    if args.json:
+        ctx.json({"id": account.id})
+    else:
+        ctx.out(str(account.id))
+    if one_time is not None:
+        _hand_over(ctx, account.username, one_time, beside_json=args.json)
+    return 0
+
+
+def _status(account: Account) -> str:
+    if account.disabled:
+        return "disabled"
+    return "change-pw" if account.must_change_password else "active"
+
+
+async def list_users(ctx: CommandContext, args: argparse.Namespace) -> int:
+    role = Role(args.role) if args.role else None
+    accounts = await ctx.services.account_admin.roster(ctx.actor, role)
+    if args.json:
+        ctx.json([{
+            "id": a.id, "username": a.username, "role": a.role.value, "disabled": a.disabled,
+            "must_change_password": a.must_change_password,
+            "created": stamp(from_iso(a.created_at)),
+        } for a in accounts])
+        return 0
+    ctx.table(["ID", "USERNAME", "ROLE", "STATUS", "CREATED (BERLIN)"],
+              [[a.id, a.username, a.role.value, _status(a), berlin_minute(from_iso(a.created_at))]
+               for a in accounts])
+    return 0
+
+
+async def disable_user(ctx: CommandContext, args: argparse.Namespace) -> int:
+    await ctx.services.account_admin.disable(ctx.actor, args.name)
+    ctx.out(f"account {args.name} disabled")
+    if ctx.local:
+        # The hub that ends sessions lives in the server process, not in this one.
+        ctx.write_error("note: sessions already open on a running server end only when the "
+                        "account is disabled over ssh (… admin user disable); new logins "
+                        "are refused from now on\n")
+    return 0
+
+
+async def enable_user(ctx: CommandContext, args: argparse.Namespace) -> int:
+    await ctx.services.account_admin.enable(ctx.actor, args.name)
+    ctx.out(f"account {args.name} enabled")
+    return 0
+
+
+async def reset_password(ctx: CommandContext, args: argparse.Namespace) -> int:
+    password = await _read_password(ctx, args.password_stdin)
+    one_time = await ctx.services.account_admin.reset_password(ctx.actor, args.name, password)
+    if one_time is None:
+        ctx.out(f"password of {args.name} changed")
+    else:
+        _hand_over(ctx, args.name, one_time, beside_json=False)
+    return 0

@@ -1,0 +1,111 @@
+"""What staff do to accounts: add, list, disable, enable, reset a password.
+
+Each operation checks that the actor is staff and writes its audit entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from store.access import is_staff
+from store.accounts import Account, AccountExists, Accounts, NewPassword
+from store.audit import AuditTrail
+from store.database import Database, Transaction
+from store.errors import Invalid, NotFound, NotPermitted
+from store.hub import AccountClosed, Hub, account_topic
+from store.passwords import (
+    MAX_PASSWORD_LENGTH,
+    MIN_PASSWORD_LENGTH,
+    WeakPassword,
+    one_time_password,
+)
+from store.roles import Role
+from store.usernames import is_valid_username
+
+USERNAME_RULE = ("3-32 characters of a-z, 0-9, '.', '_', '-', not starting with '.', "
+                 "and not a reserved name")
+
+
+def require_staff(actor: Account, doing: str) -> None:
+    if not is_staff(actor):
+        raise NotPermitted(f"only staff {doing}")
+
+
+class AccountAdmin:
+    def __init__(self, db: Database, accounts: Accounts, audit: AuditTrail, hub: Hub) -> None:
+        self._db = db
+        self._accounts = accounts
+        self._audit = audit
+        self._hub = hub
+
+    async def add(self, actor: Account, username: str, role: Role,
+                  password: str | None = None) -> tuple[Account, str | None]:
+        """Create an account; without a password, returns a one-time password to hand over."""
+        require_staff(actor, "add accounts")
+        if not is_valid_username(username):
+            raise Invalid(f"invalid username: use {USERNAME_RULE}")
+        secret = one_time_password() if password is None else password
+        hashed = await self._new_password(secret)
+        async with self._db.transaction() as tx:
+            try:
+                account = await self._accounts.insert(tx, username, role, hashed,
+                                                      must_change=password is None)
+            except AccountExists:
+                raise Invalid(f"username {username} is already taken") from None
+            await self._audit.record(tx, actor.username, "user.add", account.id)
+        return account, secret if password is None else None
+
+    async def roster(self, actor: Account, role: Role | None = None) -> list[Account]:
+        require_staff(actor, "list accounts")
+        return await self._accounts.list(role)
+
+    async def disable(self, actor: Account, username: str) -> None:
+        """Disable the account and end its live sessions at once."""
+        account_id = await self._set_disabled(actor, username, disabled=True)
+        self._hub.publish(account_topic(account_id), AccountClosed(account_id, "disabled"))
+
+    async def enable(self, actor: Account, username: str) -> None:
+        await self._set_disabled(actor, username, disabled=False)
+
+    async def reset_password(self, actor: Account, username: str,
+                             password: str | None = None) -> str | None:
+        """Set a new password; without one, returns a one-time password to change at login."""
+        require_staff(actor, "reset passwords")
+        if await self._accounts.by_username(username) is None:
+            raise NotFound(f"account {username}")
+        secret = one_time_password() if password is None else password
+        hashed = await self._new_password(secret)
+        async with self._db.transaction() as tx:
+            target = await self._target(tx, username)
+            await self._accounts.write_password(tx, target["id"], hashed,
+                                                must_change=password is None)
+            await self._audit.record(tx, actor.username, "user.reset-password", target["id"])
+        return secret if password is None else None
+
+    async def _set_disabled(self, actor: Account, username: str, *, disabled: bool) -> int:
+        action = "disable" if disabled else "enable"
+        require_staff(actor, f"{action} accounts")
+        async with self._db.transaction() as tx:
+            target = await self._target(tx, username)
+            if target["id"] == actor.id:
+                raise Invalid(f"you cannot {action} your own account")
+            if bool(target["disabled"]) == disabled:
+                raise Invalid(f"account {username} is already {action}d")
+            await tx.execute("UPDATE account SET disabled = ? WHERE id = ?",
+                             (int(disabled), target["id"]))
+            await self._audit.record(tx, actor.username, f"user.{action}", target["id"])
+        return int(target["id"])
+
+    async def _target(self, tx: Transaction, username: str) -> aiosqlite.Row:
+        row = await tx.fetchone("SELECT id, disabled FROM account WHERE username = ?",
+                                (username,))
+        if row is None:
+            raise NotFound(f"account {username}")
+        return row
+
+    async def _new_password(self, password: str) -> NewPassword:
+        try:
+            return await self._accounts.new_password(password)
+        except WeakPassword:
+            raise Invalid(f"password refused: use {MIN_PASSWORD_LENGTH} to "
+                          f"{MAX_PASSWORD_LENGTH} characters") from None
