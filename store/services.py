@@ -5,18 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.account_admin import AccountAdmin
 from store.accounts import Accounts
 from store.audit import AuditTrail
 from store.booking_timer import BookingTimer
 from store.bookings import Bookings
 from store.clock import Clock, SystemClock
 from store.database import Database
+from store.erasure import Erasure
+from store.export import DataExport
 from store.hub import Hub
 from store.passwords import PasswordVault
 from store.policy.versions import PolicyVersions
 from store.presence import RoomPresence
+from store.purge import RetentionTask
 from store.requests import Requests
+from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
 from store.statistics import AccessStatistics
 
@@ -26,7 +29,6 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
-    account_admin: AccountAdmin
     hub: Hub
     audit: AuditTrail
     requests: Requests
@@ -36,6 +38,10 @@ class Services:
     presence: RoomPresence
     policy: PolicyVersions
     statistics: AccessStatistics
+    retention_task: RetentionTask
+    retention: RetentionChoices
+    erasure: Erasure
+    export: DataExport
 
     @property
     def clock(self) -> Clock:
@@ -49,21 +55,25 @@ class Services:
         hub = Hub()
         audit = AuditTrail(db)
         bookings = Bookings(db, hub, audit)
-        accounts = Accounts(db, vault)
         policy = PolicyVersions(db, audit)
         await policy.ensure_shipped()
+        requests, rooms = Requests(db, audit), WardRooms(db, hub, bookings)
+        retention_task = RetentionTask(db, hub, audit)
+        retention = RetentionChoices(db, hub, retention_task)
         return cls(
-            db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
-            account_admin=AccountAdmin(db, accounts, audit, hub),
-            requests=Requests(db, audit), bookings=bookings,
-            rooms=WardRooms(db, hub, bookings),
+            db=db, vault=vault, accounts=Accounts(db, vault), hub=hub, audit=audit,
+            requests=requests, bookings=bookings, rooms=rooms,
             booking_timer=BookingTimer(bookings, hub, db.clock),
             presence=RoomPresence(hub),
             policy=policy, statistics=AccessStatistics(db),
+            retention_task=retention_task, retention=retention,
+            erasure=Erasure(db, hub, audit),
+            export=DataExport(db, bookings, requests, rooms, retention, policy),
         )
 
     async def close(self) -> None:
         self.booking_timer.stop()
+        await self.retention_task.stop()
         await self.statistics.settle()
         await self.db.close()
         self.vault.close()

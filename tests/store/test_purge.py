@@ -1,0 +1,214 @@
+"""The retention task: what it deletes, what it leaves, and that a failure or a kill in the
+middle never leaves a half-deleted room."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import timedelta
+
+import pytest
+
+import store.purge
+from store.erasure_ledger import ErasureKind, erasures_since
+from store.errors import NotPermitted
+from store.hub import BookingChanged, account_topic, room_topic
+from store.retention import RetentionWindow
+from tests.conftest import START
+from tests.retention_world import make_world
+
+DAY = timedelta(days=1)
+MESSAGES_PER_ROOM = 3
+
+
+async def _rooms(services, clock, count: int):
+    """`count` clients, each with a one-week booking that has messages, a read marker and the
+    request it was matched from; the clock is left at the bookings' end."""
+    worlds = []
+    for i in range(count):
+        world = await make_world(services, clock, client=f"klient{i}")
+        request = await services.requests.file(world.client, f"Anliegen {i}")
+        await services.db.execute("UPDATE request SET status = 'matched', booking_id = ?"
+                                  " WHERE id = ?", (world.booking.id, request.id))
+        worlds.append(world)
+    clock.advance(timedelta(hours=1))
+    for world in worlds:
+        for n in range(MESSAGES_PER_ROOM):
+            await services.rooms.post(world.client, world.booking.id, f"Nachricht {n}")
+    clock.set(worlds[0].ends)
+    return worlds
+
+
+async def _left(services, booking_id: int) -> dict[str, int]:
+    counts = {}
+    for table, column in (("booking", "id"), ("message", "booking_id"),
+                          ("room_read", "booking_id"), ("request", "booking_id")):
+        row = await services.db.fetchone(f"SELECT count(*) FROM {table} WHERE {column} = ?",
+                                         (booking_id,))
+        counts[table] = row[0]
+    return counts
+
+
+WHOLE = {"booking": 1, "message": MESSAGES_PER_ROOM, "room_read": 1, "request": 1}
+GONE = {"booking": 0, "message": 0, "room_read": 0, "request": 0}
+
+
+async def test_purge_deletes_due_rooms_whole_and_nothing_else(services, clock, caplog):
+    worlds = await _rooms(services, clock, 2)
+    await services.retention.choose(worlds[0].client, RetentionWindow.TWO_WEEKS)
+    clock.set(worlds[0].ends + 14 * DAY)
+    heard: list = []
+    services.hub.subscribe(room_topic(worlds[0].booking.id), heard.append)
+    services.hub.subscribe(account_topic(worlds[0].counsellor.id), heard.append)
+
+    with caplog.at_level(logging.INFO, logger="store.purge"):
+        result = await services.retention_task.purge()
+
+    assert result.rooms == [worlds[0].booking.id]
+    assert result.messages == MESSAGES_PER_ROOM
+    assert await _left(services, worlds[0].booking.id) == GONE
+    assert await _left(services, worlds[1].booking.id) == WHOLE
+    assert heard == [BookingChanged(worlds[0].booking.id)] * 2
+    # counts only in the log: no names, no text
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "1 rooms with 3 messages" in logged
+    assert "klient" not in logged and "Nachricht" not in logged and "berta" not in logged
+
+
+async def test_ledger_and_audit_hold_ids_and_time_only(services, clock):
+    worlds = await _rooms(services, clock, 1)
+    clock.set(worlds[0].ends + 56 * DAY)
+    await services.retention_task.purge()
+    entries = await erasures_since(services.db, START)
+    assert [(e.kind, e.target_id, e.at) for e in entries] == [
+        (ErasureKind.ROOM, worlds[0].booking.id, "2027-01-30T09:00:00+00:00")]
+    columns = [r["name"] for r in await services.db.fetchall("PRAGMA table_info(erasure_ledger)")]
+    assert columns == ["seq", "kind", "target_id", "at"]
+    audit = await services.db.fetchall(
+        "SELECT actor, action, target_ids FROM audit WHERE action = 'retention.delete'")
+    assert [tuple(r) for r in audit] == [("retention", "retention.delete",
+                                          str(worlds[0].booking.id))]
+
+
+async def test_clock_jumping_backwards_deletes_nothing_early(services, clock):
+    worlds = await _rooms(services, clock, 1)
+    deletes_at = worlds[0].ends + 56 * DAY
+    clock.set(deletes_at - DAY)
+    assert (await services.retention_task.purge()).rooms == []
+    clock.set(START - 400 * DAY)  # the wall clock jumps far back
+    assert (await services.retention_task.purge()).rooms == []
+    clock.set(deletes_at - timedelta(seconds=1))
+    assert (await services.retention_task.purge()).rooms == []
+    assert await _left(services, worlds[0].booking.id) == WHOLE
+    clock.set(deletes_at)
+    assert (await services.retention_task.purge()).rooms == [worlds[0].booking.id]
+
+
+async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, monkeypatch):
+    worlds = await _rooms(services, clock, 4)
+    clock.set(worlds[0].ends + 56 * DAY)
+    ids = sorted(w.booking.id for w in worlds)
+    real_record = store.purge.record_erasure
+    calls = 0
+
+    async def failing_third_room(tx, kind, target_id, at):
+        nonlocal calls
+        calls += 1
+        if calls == 3:  # the third room's messages are already deleted in its transaction
+            raise RuntimeError("power cut")
+        await real_record(tx, kind, target_id, at)
+
+    monkeypatch.setattr(store.purge, "record_erasure", failing_third_room)
+    with pytest.raises(RuntimeError):
+        await services.retention_task.purge()
+    assert [await _left(services, i) for i in ids] == [GONE, GONE, WHOLE, WHOLE]
+
+    monkeypatch.setattr(store.purge, "record_erasure", real_record)
+    result = await services.retention_task.purge()
+    assert result.rooms == ids[2:]
+    assert [await _left(services, i) for i in ids] == [GONE] * 4
+
+
+async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, clock):
+    worlds = await _rooms(services, clock, 3)
+    ids = sorted(w.booking.id for w in worlds)
+    due = worlds[0].ends + 56 * DAY
+    script = textwrap.dedent("""
+        import asyncio, os, sys
+        from datetime import datetime
+        import store.purge
+        from store.clock import FrozenClock
+        from store.services import Services
+
+        real, calls = store.purge.record_erasure, []
+
+        async def killed_in_second_room(tx, kind, target_id, at):
+            calls.append(target_id)
+            if len(calls) == 2:
+                os._exit(9)  # no rollback, no close: as if the server were killed
+            await real(tx, kind, target_id, at)
+
+        store.purge.record_erasure = killed_in_second_room
+
+        async def main():
+            clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
+            services = await Services.open(sys.argv[1], clock=clock)
+            await services.retention_task.purge()
+
+        asyncio.run(main())
+    """)
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", script, str(services.db.path), due.isoformat()],
+        cwd=os.getcwd(), capture_output=True, timeout=60)
+    assert done.returncode == 9, done.stderr.decode()
+    assert [await _left(services, i) for i in ids] == [GONE, WHOLE, WHOLE]
+    clock.set(due)
+    assert (await services.retention_task.purge()).rooms == ids[1:]
+    assert [await _left(services, i) for i in ids] == [GONE] * 3
+
+
+async def test_dry_run_and_status(services, clock):
+    worlds = await _rooms(services, clock, 2)
+    await services.retention.choose(worlds[1].client, RetentionWindow.THREE_WEEKS)
+    clock.set(worlds[0].ends + 30 * DAY)
+    status = await services.retention_task.status(worlds[0].admin)
+    assert [(s.booking_id, s.deletes_at, s.due) for s in status] == [
+        (worlds[1].booking.id, worlds[1].ends + 21 * DAY, True),
+        (worlds[0].booking.id, worlds[0].ends + 56 * DAY, False)]
+    dry = await services.retention_task.run_now(worlds[0].admin, dry_run=True)
+    assert (dry.rooms, dry.messages) == ([worlds[1].booking.id], MESSAGES_PER_ROOM)
+    assert await _left(services, worlds[1].booking.id) == WHOLE
+    done = await services.retention_task.run_now(worlds[0].admin)
+    assert done.rooms == [worlds[1].booking.id]
+    audit = await services.db.fetchall("SELECT actor FROM audit WHERE action = 'retention.delete'")
+    assert [r["actor"] for r in audit] == ["admin"]
+
+
+async def test_only_staff_see_or_run_retention(services, clock):
+    worlds = await _rooms(services, clock, 1)
+    for actor in (worlds[0].client, worlds[0].counsellor):
+        with pytest.raises(NotPermitted):
+            await services.retention_task.status(actor)
+        with pytest.raises(NotPermitted):
+            await services.retention_task.run_now(actor)
+
+
+async def test_task_runs_at_start_and_stops(services, clock):
+    worlds = await _rooms(services, clock, 1)
+    clock.set(worlds[0].ends + 56 * DAY)
+    services.retention_task.start(interval_seconds=3600)
+    for _ in range(200):
+        if (await _left(services, worlds[0].booking.id)) == GONE:
+            break
+        await asyncio.sleep(0.02)
+    await services.retention_task.stop()
+    assert await _left(services, worlds[0].booking.id) == GONE
+
+
+async def test_secure_delete_is_on(services):
+    row = await services.db.fetchone("PRAGMA secure_delete")
+    assert row[0] == 1
