@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from store.account_admin import AccountAdmin
 from store.accounts import Accounts
 from store.audit import AuditTrail
 from store.booking_timer import BookingTimer
@@ -29,6 +30,7 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
+    account_admin: AccountAdmin
     hub: Hub
     audit: AuditTrail
     requests: Requests
@@ -55,13 +57,15 @@ class Services:
         hub = Hub()
         audit = AuditTrail(db)
         bookings = Bookings(db, hub, audit)
+        accounts = Accounts(db, vault)
         policy = PolicyVersions(db, audit)
         await policy.ensure_shipped()
         requests, rooms = Requests(db, audit), WardRooms(db, hub, bookings)
         retention_task = RetentionTask(db, hub, audit)
         retention = RetentionChoices(db, hub, retention_task)
         return cls(
-            db=db, vault=vault, accounts=Accounts(db, vault), hub=hub, audit=audit,
+            db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
+            account_admin=AccountAdmin(db, accounts, audit, hub),
             requests=requests, bookings=bookings, rooms=rooms,
             booking_timer=BookingTimer(bookings, hub, db.clock),
             presence=RoomPresence(hub),
