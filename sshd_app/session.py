@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 from typing import TYPE_CHECKING
 
 import asyncssh
@@ -95,6 +96,10 @@ class WardroomSession(asyncssh.SSHServerSession):
             self._driver.resize(*self.size)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """The client is gone (or cut off): stop the app without writing to it any more."""
         self._closed = True
         if self.app is not None and self.app.is_running:
             self.app.exit(0)
@@ -115,8 +120,8 @@ class WardroomSession(asyncssh.SSHServerSession):
             return
         if chan.get_write_buffer_size() > WRITE_BUFFER_LIMIT:
             log.warning("client stopped reading; closing its session")
-            self._closed = True
             chan.close()
+            self._abandon()
             return
         chan.write(data)
 
@@ -129,6 +134,9 @@ class WardroomSession(asyncssh.SSHServerSession):
             color_system=terminal.color_system,
             language_hint=terminal.language,
             registration_open=self._server.settings.registration,
+            must_enrol_second_factor=identity.must_enrol_second_factor,
+            claim_registration=(partial(self._server.registrations.claim, self._connection.peer)
+                                if identity.registering else None),
         )
         app = self.app = WardroomApp(context, port=self)
         self._server.sessions.add(self)
