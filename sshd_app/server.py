@@ -11,6 +11,7 @@ import asyncssh
 
 from sshd_app.config import Settings
 from sshd_app.host_keys import ensure_host_keys
+from sshd_app.registration_limit import RegistrationLimit
 from store.services import Services
 
 if TYPE_CHECKING:
@@ -45,6 +46,7 @@ class WardroomServer:
         self.services = services
         self.sessions: set[WardroomSession] = set()
         self.connections: set[WardroomSSHServer] = set()
+        self.registrations = RegistrationLimit(services.clock)
         self._acceptor: asyncssh.SSHAcceptor | None = None
 
     @property

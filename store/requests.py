@@ -38,6 +38,16 @@ def _request(row) -> Request:
                    row["status"], row["created_at"], row["booking_id"])
 
 
+def check_request(text: str) -> str:
+    """The text as it will be stored, or Invalid("empty" / "too_long"), like check_message."""
+    body = sanitize(text).strip()
+    if not body:
+        raise Invalid("empty")
+    if len(body) > MAX_REQUEST_LENGTH:
+        raise Invalid("too_long")
+    return body
+
+
 class Requests:
     def __init__(self, db: Database, audit: AuditTrail) -> None:
         self._db = db
@@ -46,16 +56,12 @@ class Requests:
     async def file(self, actor: Account, text: str) -> Request:
         if actor.role is not Role.CLIENT or actor.disabled:
             raise NotPermitted("only clients file requests")
-        body = sanitize(text).strip()
-        if not body:
-            raise Invalid("the request is empty")
-        if len(body) > MAX_REQUEST_LENGTH:
-            raise Invalid(f"a request has at most {MAX_REQUEST_LENGTH} characters")
+        body = check_request(text)
         async with self._db.transaction() as tx:
             row = await tx.fetchone("SELECT count(*) FROM request WHERE client_id = ?"
                                     " AND status = 'open'", (actor.id,))
             if row[0] >= MAX_OPEN_REQUESTS:
-                raise Invalid(f"at most {MAX_OPEN_REQUESTS} open requests at a time")
+                raise Invalid("too_many")
             request_id = await tx.execute(
                 "INSERT INTO request (client_id, body, created_at) VALUES (?, ?, ?)",
                 (actor.id, body, to_iso(self._db.clock.now())))

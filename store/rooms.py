@@ -62,6 +62,10 @@ class WardRooms:
             raise NotFound(f"room {booking_id}")
         return booking
 
+    def writable(self, actor: Account, booking: Booking) -> bool:
+        """Whether the actor may post in this room now (the screen shows it read-only if not)."""
+        return can_post(actor, booking, self._db.clock.now())
+
     async def history(self, actor: Account, booking_id: int, before_id: int | None = None,
                       limit: int = PAGE_SIZE) -> list[Message]:
         """One page of messages, oldest first, ending just before `before_id`."""

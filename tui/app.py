@@ -75,8 +75,11 @@ class WardroomApp(App[int]):
         """The next gate still to pass, else home; gates call it again once passed."""
         from tui.screens.consent import ConsentScreen
         from tui.screens.password_change import PasswordChangeScreen
+        from tui.screens.register import RegisterScreen
 
         account = self.context.account
+        if account is None:
+            return RegisterScreen()
         # Consent comes before anything else, so no screen with data opens without it.
         pending = await self.services.policy.pending_for(account) if account else None
         if pending is not None:

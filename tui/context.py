@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from store.accounts import Account
@@ -16,6 +17,8 @@ class SessionContext:
     color_system: str | None = "256"
     language_hint: str | None = None  # from the client's LANG, for the first default
     registration_open: bool = True
+    # Set while registering: takes one of the connection's registrations, False if used up.
+    claim_registration: Callable[[], bool] | None = None
     # Random per connection and kept only here: the access statistics' sole link between views.
     visit_id: str = field(default_factory=new_visit_id)
 

@@ -1,13 +1,113 @@
-"""The client's home screen."""
+"""The client's home: straight into the room of a single active booking, else the list."""
 
 from __future__ import annotations
 
-from tui.screens.home import HomeScreen
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from store.booking import Booking, BookingState
+from store.text import sanitize_line
+from tui.screens.bookings_home import BookingsHome
+from tui.screens.request_form import RequestFormScreen
+from tui.widgets.top_bar import TopBar
+
+# How much of a request's own text the list shows; the whole text is the client's anyway.
+REQUEST_PREVIEW = 60
 
 
-class ClientHomeScreen(HomeScreen):
+class ClientHomeScreen(BookingsHome):
     SCREEN_NAME = "client_home"
     ROLE_KEY = "client_home"
+    BINDINGS = [
+        Binding("enter", "open_selected", "client_home.key_open", priority=True),
+        Binding("n", "new_request", "client_home.key_request"),
+    ]
 
-    def body_lines(self) -> list[str]:
-        return [self.t("client_home.next")]
+    def __init__(self) -> None:
+        super().__init__()
+        self._landed = False
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("client_home.title"), self.who())
+        with VerticalScroll(id="home-body"):
+            yield Static("", id="home-status", markup=False)
+            yield Static(self.t("client_home.bookings"), classes="greeting", markup=False)
+            yield OptionList(id="bookings")
+            yield Static(self.t("client_home.none"), id="no-bookings", classes="paragraph",
+                         markup=False)
+            yield Static(self.t("client_home.requests"), id="requests-title",
+                         classes="greeting", markup=False)
+            yield Static("", id="requests", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    async def reload(self) -> None:
+        await super().reload()
+        if not self._landed:
+            self._landed = True
+            now = self.wardroom.services.clock.now()
+            active = [b for b in self.bookings if b.state(now) is BookingState.ACTIVE]
+            if len(active) == 1:
+                self.open_room(active[0])
+        account = self.wardroom.context.account
+        assert account is not None
+        own = await self.wardroom.services.requests.own(account)
+        pending = [r for r in own if r.status == "open"]
+        lines = Text()
+        for request in pending:
+            text = sanitize_line(request.body)
+            if len(text) > REQUEST_PREVIEW:
+                text = text[:REQUEST_PREVIEW - 1] + "…"
+            lines.append(self.t("client_home.request_row", id=request.id,
+                                date=request.created_at[:10], text=text) + "\n")
+        self.query_one("#requests", Static).update(lines)
+        self.query_one("#requests-title").display = bool(pending)
+
+    def show(self) -> None:
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        options.clear_options()
+        now = self.wardroom.services.clock.now()
+        for booking in self.bookings:
+            options.add_option(Option(Text(self._describe(booking, now)), id=str(booking.id)))
+        if self.bookings:
+            options.highlighted = min(highlighted or 0, len(self.bookings) - 1)
+        options.display = bool(self.bookings)
+        self.query_one("#no-bookings").display = not self.bookings
+
+    def _describe(self, booking: Booking, now) -> str:
+        state = booking.state(now)
+        if state is BookingState.ACTIVE:
+            said = self.t("client_home.active", end=self.moment(booking.ends_at))
+        elif state is BookingState.BEFORE_START:
+            said = self.t("client_home.upcoming", start=self.moment(booking.starts_at))
+        else:
+            said = self.t("client_home.ended", deletes=self.day(booking.deletes_at))
+        unread = self.unread.get(booking.id, 0)
+        if unread:
+            said += self.t("client_home.unread", count=unread)
+        return self.t("client_home.row", counsellor=sanitize_line(booking.counsellor_username),
+                      state=said)
+
+    def action_open_selected(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None or not self.bookings:
+            return
+        booking = self.bookings[options.highlighted]
+        if self.wardroom.services.clock.now() >= booking.starts_at:
+            self.open_room(booking)
+
+    def action_new_request(self) -> None:
+        self.app.push_screen(RequestFormScreen(), self._request_filed)
+
+    async def _request_filed(self, request_id: int | None) -> None:
+        if request_id is not None:
+            self.query_one("#home-status", Static).update(
+                self.t("request_form.filed", id=request_id))
+        await self.reload()

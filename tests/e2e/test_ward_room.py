@@ -1,0 +1,112 @@
+"""The ward room over real SSH: both parties chat live, in every open session, until it ends."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from store.roles import Role
+from tests.conftest import PASSWORD
+from tests.sshclient import TerminalClient, connect
+
+ROOM_OF_CLIENT = "Stationszimmer mit bernd"
+ROOM_OF_COUNSELLOR = "Stationszimmer mit klara"
+DASHBOARD = "Ihre Beratungen"
+
+
+async def make_booking(wardroom, weeks: int = 2):
+    office = await wardroom.add_account("office", Role.ADMIN)
+    await wardroom.add_account("klara", Role.CLIENT)
+    await wardroom.add_account("bernd", Role.COUNSELLOR)
+    booking = await wardroom.services.bookings.create(office, "klara", "bernd", weeks=weeks)
+    return office, booking
+
+
+async def open_as_client(wardroom) -> TerminalClient:
+    client = await connect(wardroom.port, "klara", PASSWORD)
+    await client.wait_for(ROOM_OF_CLIENT)
+    return client
+
+
+async def open_as_counsellor(wardroom) -> TerminalClient:
+    counsellor = await connect(wardroom.port, "bernd", PASSWORD)
+    await counsellor.wait_for("klara")  # the dashboard row, first one selected
+    counsellor.send("\r")
+    await counsellor.wait_for(ROOM_OF_COUNSELLOR)
+    return counsellor
+
+
+async def say(terminal: TerminalClient, text: str) -> None:
+    await terminal.type(text)
+    terminal.send("\r")
+
+
+async def test_chat_both_ways_and_in_a_second_session(wardroom):
+    await make_booking(wardroom)
+    client = await open_as_client(wardroom)
+    counsellor = await open_as_counsellor(wardroom)
+    second = await open_as_client(wardroom)
+    try:
+        await client.wait_for("ist jetzt im Zimmer")  # the counsellor's presence
+        await say(client, "Guten Morgen, heute geht es mir besser.")
+        for terminal in (counsellor, second, client):
+            screen = await terminal.wait_for("heute geht es mir besser")
+            assert "Klient/in klara" in screen
+        await say(counsellor, "Das freut mich sehr!")
+        for terminal in (client, second):
+            screen = await terminal.wait_for("Das freut mich sehr!")
+            assert "Genesungsberater/in bernd" in screen
+        # Europe/Berlin: the frozen clock says 09:00 UTC, which is 10:00 in Berlin in November.
+        assert "28.11.2026 10:00" in client.text()
+        rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
+        assert [r["body"] for r in rows] == ["Guten Morgen, heute geht es mir besser.",
+                                             "Das freut mich sehr!"]
+    finally:
+        for terminal in (client, counsellor, second):
+            await terminal.close()
+
+
+async def test_ending_a_booking_removes_the_counsellor_at_once(wardroom):
+    office, booking = await make_booking(wardroom)
+    client = await open_as_client(wardroom)
+    counsellor = await open_as_counsellor(wardroom)
+    try:
+        await wardroom.services.bookings.end(office, booking.id)
+        screen = await counsellor.wait_for("keinen Zugriff mehr", timeout=1.5)
+        assert ROOM_OF_COUNSELLOR not in screen and DASHBOARD in screen
+        screen = await client.wait_for("nur noch lesbar")
+        assert "23.01.2027" in screen  # deletion date: end + 56 days, shown in the room
+    finally:
+        await client.close()
+        await counsellor.close()
+
+
+async def test_the_booking_timer_ends_access_when_the_end_passes(wardroom):
+    _office, booking = await make_booking(wardroom, weeks=1)
+    counsellor = await open_as_counsellor(wardroom)
+    try:
+        wardroom.clock.set(booking.ends_at + timedelta(seconds=1))
+        assert await wardroom.services.booking_timer.check_now() == 1
+        await counsellor.wait_for("keinen Zugriff mehr", timeout=1.5)
+    finally:
+        await counsellor.close()
+
+
+async def test_dashboard_counts_unread_and_rings_without_showing_text(wardroom):
+    office, _booking = await make_booking(wardroom)
+    await wardroom.add_account("paula", Role.CLIENT)
+    other = await wardroom.services.bookings.create(office, "paula", "bernd", weeks=2)
+    counsellor = await connect(wardroom.port, "bernd", PASSWORD)
+    try:
+        await counsellor.wait_for("paula")
+        paula = await wardroom.services.accounts.require("paula")
+        mark = len(counsellor.raw)
+        await wardroom.services.rooms.post(paula, other.id, "Ein ganz privater Satz")
+        await asyncio.sleep(0.3)
+        assert b"\x07" in counsellor.raw[mark:]
+        screen = counsellor.text()
+        assert "privater Satz" not in screen
+        paula_row = next(line for line in screen.splitlines() if "paula" in line)
+        assert paula_row.rstrip().endswith("1")
+    finally:
+        await counsellor.close()

@@ -1,0 +1,120 @@
+"""Self-registration (`ssh register@HOST`): username, password twice, notice, optional request.
+
+Nothing else is asked: no real name, e-mail or address.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Static
+
+from store.accounts import AccountExists
+from store.errors import Invalid
+from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_rules
+from store.policy.versions import PolicyVersion
+from store.requests import MAX_REQUEST_LENGTH, check_request
+from store.roles import Role
+from store.usernames import RESERVED, InvalidUsername, is_valid_username
+from tui.screens.base import WardroomScreen
+from tui.screens.register_notice import RegisterNoticeScreen
+from tui.screens.request_form import refusal
+from tui.widgets.fields import Field
+from tui.widgets.top_bar import TopBar
+
+_FIELDS = ("username", "password", "repeat", "request")
+
+
+class RegisterScreen(WardroomScreen):
+    SCREEN_NAME = "register"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._version: PolicyVersion | None = None
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("register.title"))
+        with VerticalScroll(id="form"):
+            yield Static(self.t("register.intro"), classes="paragraph", markup=False)
+            yield Label(self.t("register.username"))
+            yield Field(id="username", max_length=32)
+            yield Label(self.t("register.password", min=MIN_PASSWORD_LENGTH))
+            yield Field(id="password", password=True)
+            yield Label(self.t("register.repeat"))
+            yield Field(id="repeat", password=True)
+            yield Label(self.t("register.request"))
+            yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#username", Input).focus()
+
+    def _value(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def _say(self, key: str, **values: object) -> None:
+        self.query_one("#status", Static).update(self.t(key, **values))
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        position = _FIELDS.index(event.input.id or "username")
+        if position < len(_FIELDS) - 1:
+            self.query_one(f"#{_FIELDS[position + 1]}", Input).focus()
+            return
+        if await self._form_is_fine():
+            self._version = await self.wardroom.services.policy.current()
+            self.app.push_screen(RegisterNoticeScreen(self._version), self._notice_answered)
+
+    async def _form_is_fine(self) -> bool:
+        """Everything that can be checked before the notice, so accepting rarely fails."""
+        name = self._value("username")
+        if not is_valid_username(name):
+            # A reserved name is a fine name that someone (the system) already has.
+            self._say("register.not_available" if name in RESERVED
+                      else "register.invalid_username")
+            return False
+        if await self.wardroom.services.accounts.by_username(name) is not None:
+            self._say("register.not_available")
+            return False
+        if self._value("password") != self._value("repeat"):
+            self._say("register.mismatch")
+            return False
+        try:
+            check_password_rules(self._value("password"))
+        except WeakPassword:
+            self._say("register.too_short", min=MIN_PASSWORD_LENGTH)
+            return False
+        if self._value("request").strip():
+            try:
+                check_request(self._value("request"))
+            except Invalid as refused:
+                self.query_one("#status", Static).update(refusal(self.t, refused))
+                return False
+        return True
+
+    async def _notice_answered(self, accepted: bool | None) -> None:
+        if not accepted or self._version is None:
+            return
+        context = self.wardroom.context
+        if context.claim_registration is None or not context.claim_registration():
+            self._say("register.too_many")
+            return
+        services = self.wardroom.services
+        try:
+            # The account and its acceptance of the notice it was shown are one transaction.
+            async with services.db.transaction() as tx:
+                account = await services.accounts.create(
+                    self._value("username"), Role.CLIENT, self._value("password"),
+                    language=context.language, tx=tx)
+                await services.policy.record_acceptance(tx, account, self._version)
+        except (AccountExists, InvalidUsername):
+            self._say("register.not_available")
+            return
+        except WeakPassword:
+            self._say("register.too_short", min=MIN_PASSWORD_LENGTH)
+            return
+        if self._value("request").strip():
+            await services.requests.file(account, self._value("request"))
+        context.account = account
+        self.notify(self.t("register.created", name=account.username))
+        self.app.switch_screen(self.wardroom.home_screen())

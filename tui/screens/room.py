@@ -1,0 +1,219 @@
+"""The ward room: the history of one booking, live delivery, and the message box."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static, TextArea
+
+from store.booking import Booking
+from store.clock import berlin
+from store.errors import Invalid, NotFound, NotPermitted
+from store.hub import BookingChanged, MessagePosted, PresenceChanged, Subscription, room_topic
+from store.roles import Role
+from store.rooms import MAX_MESSAGE_LENGTH, PAGE_SIZE, check_message
+from store.rooms import Message as RoomMessage
+from store.text import sanitize_line
+from tui.hub_events import HubEvent, deliver_to
+from tui.i18n import translate_bindings
+from tui.screens.base import WardroomScreen
+from tui.widgets.room.message_box import MessageBox
+from tui.widgets.room.message_log import MessageLog
+from tui.widgets.top_bar import TopBar
+
+# The counter appears once a draft gets this close to the limit.
+COUNTER_FROM = MAX_MESSAGE_LENGTH - 500
+
+
+class RoomScreen(WardroomScreen):
+    """Dismissed with a catalog key saying why when access ends while it is open."""
+
+    SCREEN_NAME = "room"
+    BINDINGS = [
+        Binding("escape", "back", "key.back"),
+        Binding("pageup", "history_up", "room.key_history", show=False, priority=True),
+        Binding("pagedown", "history_down", show=False, priority=True),
+    ]
+
+    def __init__(self, booking: Booking) -> None:
+        super().__init__()
+        self.booking = booking
+        self._subscription: Subscription | None = None
+        self._sending = False
+
+    @property
+    def _me(self):
+        account = self.wardroom.context.account
+        assert account is not None
+        return account
+
+    def _other_party(self) -> tuple[str, Role, int]:
+        if self._me.id == self.booking.client_id:
+            return self.booking.counsellor_username, Role.COUNSELLOR, self.booking.counsellor_id
+        return self.booking.client_username, Role.CLIENT, self.booking.client_id
+
+    def compose(self) -> ComposeResult:
+        name, _role, _id = self._other_party()
+        yield TopBar(self.t("room.title", name=sanitize_line(name)),
+                     sanitize_line(self._me.username))
+        yield Static("", id="room-presence", markup=False)
+        yield MessageLog(self._header, id="room-log")
+        with Horizontal(id="room-hints"):
+            yield Static("", id="room-status", markup=False)
+            yield Static("", id="room-counter", markup=False)
+        yield MessageBox(MAX_MESSAGE_LENGTH, id="room-box")
+        yield Footer()
+
+    def _header(self, message: RoomMessage) -> str:
+        moment = berlin(message.sent_at).strftime(self.t("room.time_format"))
+        return self.t("room.header", time=moment, role=self.t(f"role.{message.sender_role}"),
+                      name=message.sender_username)
+
+    async def on_mount(self) -> None:
+        services = self.wardroom.services
+        self._subscription = deliver_to(self, services.hub, room_topic(self.booking.id))
+        services.presence.enter(self.booking.id, self._me)
+        translate_bindings(self.query_one(MessageBox), self.t)
+        log = self.query_one(MessageLog)
+        try:
+            page = await services.rooms.history(self._me, self.booking.id)
+        except NotFound:
+            self._leave("room.gone")
+            return
+        log.has_older = len(page) == PAGE_SIZE
+        for message in page:
+            log.append(message)
+        await self._mark_read()
+        self._show_presence()
+        self._apply_state()
+        self.query_one(MessageBox).focus()
+
+    def on_unmount(self) -> None:
+        if self._subscription is not None:
+            self._subscription.cancel()
+            self._subscription = None
+            self.wardroom.services.presence.leave(self.booking.id, self._me)
+
+    # -- what the hub delivers ----------------------------------------------------------------
+    @on(HubEvent)
+    async def _delivered(self, delivered: HubEvent) -> None:
+        event = delivered.event
+        if isinstance(event, MessagePosted):
+            self.query_one(MessageLog).append(event.message)
+            await self._mark_read()
+        elif isinstance(event, PresenceChanged):
+            self._show_presence()
+        elif isinstance(event, BookingChanged):
+            await self._recheck()
+
+    async def _recheck(self) -> None:
+        """The booking changed (ended, extended): ask the store again what this person may do."""
+        try:
+            self.booking = await self.wardroom.services.rooms.open(self._me, self.booking.id)
+        except NotFound:
+            self._leave("room.access_ended")
+            return
+        self._apply_state()
+
+    def _leave(self, reason_key: str) -> None:
+        if not self.is_attached:
+            return
+        while self.app.screen is not self and self in self.app.screen_stack:
+            self.app.pop_screen()
+        self.dismiss(reason_key)
+
+    def _apply_state(self) -> None:
+        box = self.query_one(MessageBox)
+        writable = self.wardroom.services.rooms.writable(self._me, self.booking)
+        box.read_only = not writable
+        box.disabled = not writable
+        if not writable:
+            deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
+            self._status(self.t("room.read_only", date=deletes))
+
+    def _show_presence(self) -> None:
+        name, role, account_id = self._other_party()
+        here = self.wardroom.services.presence.is_here(self.booking.id, account_id)
+        key = "room.present" if here else "room.absent"
+        self.query_one("#room-presence", Static).update(
+            Text(self.t(key, name=sanitize_line(name), role=self.t(f"role.{role.value}"))))
+        self.query_one("#room-presence").set_class(here, "-here")
+
+    async def _mark_read(self) -> None:
+        last = self.query_one(MessageLog).last_id
+        if last is not None:
+            try:
+                await self.wardroom.services.rooms.mark_read(self._me, self.booking.id, last)
+            except NotFound:
+                self._leave("room.access_ended")
+
+    # -- writing ------------------------------------------------------------------------------
+    @on(MessageBox.Send)
+    async def _send(self, event: MessageBox.Send) -> None:
+        if self._sending:
+            return
+        try:
+            check_message(event.text)
+        except Invalid as refused:
+            self._refuse(str(refused), len(event.text))
+            return
+        box = self.query_one(MessageBox)
+        self._sending = True
+        self._status(self.t("room.sending"))
+        try:
+            message = await self.wardroom.services.rooms.post(self._me, self.booking.id,
+                                                               event.text)
+        except NotPermitted:
+            await self._recheck()
+            return
+        except NotFound:
+            self._leave("room.access_ended")
+            return
+        finally:
+            self._sending = False
+        # Only now, with the message committed, does it show as sent and the draft go.
+        self.query_one(MessageLog).append(message)
+        box.clear()
+        self._status("")
+
+    def _refuse(self, reason: str, length: int) -> None:
+        key = "room.too_long" if reason == "too_long" else "room.empty"
+        self._status(self.t(key, length=length, max=MAX_MESSAGE_LENGTH))
+
+    @on(MessageBox.PasteRefused)
+    def _paste_refused(self, event: MessageBox.PasteRefused) -> None:
+        self._status(self.t("room.paste_too_long", pasted=event.pasted, max=MAX_MESSAGE_LENGTH))
+
+    @on(TextArea.Changed, "#room-box")
+    def _count(self, event: TextArea.Changed) -> None:
+        length = len(event.text_area.text)
+        counter = self.query_one("#room-counter", Static)
+        counter.update(self.t("room.counter", length=length, max=MAX_MESSAGE_LENGTH)
+                       if length >= COUNTER_FROM else "")
+        counter.set_class(length > MAX_MESSAGE_LENGTH, "-over")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#room-status", Static).update(text)
+
+    # -- history --------------------------------------------------------------------------
+    @on(MessageLog.NeedOlder)
+    async def _older(self, event: MessageLog.NeedOlder) -> None:
+        try:
+            page = await self.wardroom.services.rooms.history(self._me, self.booking.id,
+                                                              before_id=event.before_id)
+        except NotFound:
+            self._leave("room.access_ended")
+            return
+        self.query_one(MessageLog).prepend(page, has_more=len(page) == PAGE_SIZE)
+
+    def action_history_up(self) -> None:
+        self.query_one(MessageLog).scroll_page_up(animate=False)
+
+    def action_history_down(self) -> None:
+        self.query_one(MessageLog).scroll_page_down(animate=False)
+
+    def action_back(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""Widgets of the ward room screen: the history and the message box."""

@@ -1,0 +1,140 @@
+"""The room's history on Textual's line API: each message is wrapped once into cached strips.
+
+Appending never re-lays out the screen: the virtual size is set without a layout pass and only
+the rows that changed are refreshed (Log/RichLog re-layout the whole screen per append).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from store.rooms import Message as RoomMessage
+from store.text import sanitize
+
+HeaderFormatter = Callable[[RoomMessage], str]
+
+
+class MessageLog(ScrollView, can_focus=False):
+    COMPONENT_CLASSES = {"message-log--client", "message-log--counsellor"}
+
+    class NeedOlder(Message):
+        """The reader scrolled to the top and older messages exist: load the page before."""
+
+        def __init__(self, before_id: int) -> None:
+            super().__init__()
+            self.before_id = before_id
+
+    def __init__(self, header: HeaderFormatter, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._header = header
+        self._messages: list[RoomMessage] = []
+        self._rendered: dict[int, list[Strip]] = {}  # message id -> its strips at _width
+        self._lines: list[Strip] = []
+        self._width = 0
+        self.has_older = True
+        self._waiting_for_older = False
+        self._following = True  # at the bottom: new messages scroll into view
+
+    @property
+    def last_id(self) -> int | None:
+        return self._messages[-1].id if self._messages else None
+
+    @property
+    def message_count(self) -> int:
+        return len(self._messages)
+
+    # -- content --------------------------------------------------------------------------
+    def append(self, message: RoomMessage) -> None:
+        """Add a new message at the bottom, following it if the reader was at the bottom."""
+        if self._messages and message.id <= self._messages[-1].id:
+            return
+        self._messages.append(message)
+        if not self._width:
+            return  # not laid out yet: on_resize wraps everything once the width is known
+        first_new = len(self._lines)
+        strips = self._strips(message)
+        self._lines.extend(strips)
+        self._set_virtual_height()
+        if self._following and self.max_scroll_y > self.scroll_y:
+            # Everything moves up: the widget's own region is repainted, never the screen.
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        else:
+            self.refresh_lines(first_new, len(strips))
+
+    def prepend(self, older: list[RoomMessage], has_more: bool) -> None:
+        """Add an older page at the top, keeping the lines the reader looks at in place."""
+        self._waiting_for_older = False
+        self.has_older = has_more
+        known = self._messages[0].id if self._messages else None
+        page = [m for m in older if known is None or m.id < known]
+        self._messages[:0] = page
+        if not self._width:
+            return
+        added = [strip for message in page for strip in self._strips(message)]
+        self._lines[:0] = added
+        self._set_virtual_height()
+        self.scroll_to(y=self.scroll_y + len(added), animate=False, immediate=True)
+        self.refresh()
+
+    def _strips(self, message: RoomMessage) -> list[Strip]:
+        cached = self._rendered.get(message.id)
+        if cached is not None:
+            return cached
+        width = self._width
+        style = self.get_component_rich_style(f"message-log--{message.sender_role}",
+                                              partial=True)
+        # Sanitised again here: the store did it before saving, and display never trusts that.
+        header = Text(sanitize(self._header(message)).replace("\n", " "), style=style,
+                      overflow="fold", no_wrap=False)
+        body = Text(sanitize(message.body), overflow="fold")
+        console = self.app.console
+        strips = [
+            Strip(list(line.render(console)), line.cell_len)
+            for part in (header, body)
+            for line in part.wrap(console, width, overflow="fold")
+        ]
+        strips.append(Strip.blank(0))
+        self._rendered[message.id] = strips
+        return strips
+
+    def _rewrap(self) -> None:
+        self._rendered.clear()
+        self._lines = [strip for message in self._messages for strip in self._strips(message)]
+        self._set_virtual_height()
+
+    def _set_virtual_height(self) -> None:
+        # Assigning virtual_size would schedule a layout of the whole screen; the widget's
+        # own size never changes, so only its scroll range is updated.
+        size = Size(self._width, len(self._lines))
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+
+    # -- Textual hooks ----------------------------------------------------------------------
+    def on_resize(self) -> None:
+        width = self.scrollable_content_region.width
+        if width != self._width:
+            self._width = width
+            self._rewrap()
+        if self._following:
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        strip = self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(0)
+        return strip.crop_extend(0, self.scrollable_content_region.width,
+                                 None).apply_style(self.rich_style)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._following = round(new_value) >= self.max_scroll_y
+        if new_value <= 0 and self.has_older and self._messages and not self._waiting_for_older:
+            self._waiting_for_older = True
+            self.post_message(self.NeedOlder(self._messages[0].id))
+
