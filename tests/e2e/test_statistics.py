@@ -1,0 +1,132 @@
+"""Access statistics over real SSH: a scripted visit, what is stored, what `admin stats` says."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from store.roles import Role
+from tests.conftest import PASSWORD
+from tests.sshclient import connect, run_command
+
+F2, ESCAPE, CTRL_Q = "\x1bOQ", "\x1b", "\x11"
+
+
+async def _visit_as_client(wardroom) -> None:
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        await client.wait_for("Ihr Stationszimmer")
+        client.send(F2)
+        await client.wait_for("Fassung 1 vom")
+        client.send(ESCAPE)
+        await client.wait_for("Ihr Stationszimmer")
+        client.send(CTRL_Q)
+        await client.wait_closed()
+    finally:
+        await client.close()
+
+
+async def _visit_as_counsellor(wardroom) -> None:
+    client = await connect(wardroom.port, "conrad", PASSWORD)
+    try:
+        await client.wait_for("Ihre Beratungen")
+        client.send(CTRL_Q)
+        await client.wait_closed()
+    finally:
+        await client.close()
+
+
+async def _stats(wardroom, options: str = "") -> dict:
+    result = await run_command(wardroom.port, "office", f"admin stats --json {options}",
+                               password=PASSWORD)
+    assert result.exit_status == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+async def test_scripted_visit_is_counted_and_anonymous(wardroom):
+    accounts = [await wardroom.add_account("carla", Role.CLIENT),
+                await wardroom.add_account("conrad", Role.COUNSELLOR),
+                await wardroom.add_account("office", Role.ADMIN)]
+    await _visit_as_client(wardroom)
+    await _visit_as_counsellor(wardroom)
+    await wardroom.services.statistics.settle()
+    db = wardroom.services.db
+
+    columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(screen_view)")]
+    assert columns == ["date", "time", "screen", "visit"]
+    assert await db.fetchall("PRAGMA foreign_key_list(screen_view)") == []
+    rows = [tuple(r) for r in await db.fetchall("SELECT * FROM screen_view")]
+    assert len(rows) == 4
+    identifying = {a.username for a in accounts} | {"127.0.0.1", "localhost"}
+    ids = {str(a.id) for a in accounts}
+    for row in rows:
+        assert row[:2] == ("2026-11-28", "10:00")  # Berlin date, time to the minute
+        for value in row:
+            assert not any(word in str(value) for word in identifying), row
+            assert str(value) not in ids, row
+    visits = {row[3] for row in rows}
+    assert len(visits) == 2
+    # The visit id exists nowhere else in the database, so nothing can be joined on it.
+    for (table,) in await db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'screen_view'"):
+        for row in await db.fetchall(f"SELECT * FROM {table}"):
+            assert not visits & {str(v) for v in tuple(row)}, table
+
+    stats = await _stats(wardroom)
+    assert (stats["from"], stats["to"]) == ("2026-10-30", "2026-11-28")
+    assert stats["views"] == [
+        {"date": "2026-11-28", "screen": "client_home", "views": 2},
+        {"date": "2026-11-28", "screen": "counsellor_home", "views": 1},
+        {"date": "2026-11-28", "screen": "notice", "views": 1},
+    ]
+    assert len(stats["visits"]) == 30
+    assert stats["visits"][-1] == {"date": "2026-11-28", "visits": 2}
+    assert sum(day["visits"] for day in stats["visits"]) == 2
+    assert stats["paths"] == [
+        {"from": "client_home", "to": "notice", "count": 1},
+        {"from": "notice", "to": "client_home", "count": 1},
+    ]
+    assert not identifying & set(json.dumps(stats).split('"'))
+
+
+async def test_days_window_and_text_output(wardroom):
+    await wardroom.add_account("carla", Role.CLIENT)
+    await wardroom.add_account("office", Role.ADMIN)
+    await _visit_as_client(wardroom)
+    wardroom.clock.advance(timedelta(days=1))
+    await _visit_as_client(wardroom)
+    await wardroom.services.statistics.settle()
+
+    today = await _stats(wardroom, "--days 1")
+    assert today["visits"] == [{"date": "2026-11-29", "visits": 1}]
+    assert {v["date"] for v in today["views"]} == {"2026-11-29"}
+    both = await _stats(wardroom, "--days 2")
+    assert both["visits"] == [{"date": "2026-11-28", "visits": 1},
+                              {"date": "2026-11-29", "visits": 1}]
+    assert both["paths"][0]["count"] == 2
+
+    text = await run_command(wardroom.port, "office", "admin stats --days 2", password=PASSWORD)
+    assert text.exit_status == 0
+    assert "2026-11-29  client_home  2" in text.stdout
+    bad = await run_command(wardroom.port, "office", "admin stats --days 0", password=PASSWORD)
+    assert bad.exit_status == 1 and bad.stderr.count("\n") == 1
+
+
+async def test_only_staff_see_statistics(wardroom):
+    await wardroom.add_account("carla", Role.CLIENT)
+    result = await run_command(wardroom.port, "carla", "admin stats --json", password=PASSWORD)
+    assert result.exit_status == 77
+
+
+async def test_a_failing_statistics_write_never_blocks_the_screen(wardroom, caplog):
+    await wardroom.add_account("carla", Role.CLIENT)
+
+    async def broken(*_args: object) -> None:
+        raise RuntimeError("disk full")
+
+    wardroom.services.statistics._insert = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR, logger="store.statistics"):
+        await _visit_as_client(wardroom)
+        await wardroom.services.statistics.settle()
+    assert "screen view not recorded" in caplog.text

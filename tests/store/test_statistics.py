@@ -1,0 +1,53 @@
+"""Access statistics in the store: what is recorded, what the report aggregates, who may see."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from store.errors import Invalid, NotPermitted
+from store.roles import Role
+from store.statistics import new_visit_id
+from tests.conftest import PASSWORD
+
+
+async def test_report_aggregates_and_zero_days(services, clock):
+    staff = await services.accounts.create("office", Role.ADMIN, PASSWORD)
+    one, two = new_visit_id(), new_visit_id()
+    assert one != two and len(one) == 32
+    for visit, screen in ((one, "home"), (one, "home"), (one, "room"), (two, "home"),
+                          (one, "home"), (two, "notice")):
+        services.statistics.record_view(visit, screen)
+    clock.advance(timedelta(days=2))
+    services.statistics.record_view(two, "home")
+    await services.statistics.settle()
+
+    report = await services.statistics.report(staff, 3)
+    assert [(d.date, d.visits) for d in report.visits] == [
+        ("2026-11-28", 2), ("2026-11-29", 0), ("2026-11-30", 1)]
+    assert [(v.date, v.screen, v.views) for v in report.views] == [
+        ("2026-11-28", "home", 4), ("2026-11-28", "notice", 1), ("2026-11-28", "room", 1),
+        ("2026-11-30", "home", 1)]
+    # home→home is no step; paths are counted within one visit only, across days too.
+    assert [(p.source, p.target, p.count) for p in report.paths] == [
+        ("home", "notice", 1), ("home", "room", 1), ("notice", "home", 1), ("room", "home", 1)]
+    assert [d.date for d in (await services.statistics.report(staff, 1)).visits] == [
+        "2026-11-30"]
+
+
+async def test_malformed_views_are_dropped_not_stored(services):
+    services.statistics.record_view("carla", "home")
+    services.statistics.record_view(new_visit_id(), "Home; DROP")
+    await services.statistics.settle()
+    assert await services.db.fetchall("SELECT * FROM screen_view") == []
+
+
+async def test_only_staff_and_sane_windows(services):
+    client = await services.accounts.create("carla", Role.CLIENT, PASSWORD)
+    staff = await services.accounts.create("office", Role.ADMIN, PASSWORD)
+    with pytest.raises(NotPermitted):
+        await services.statistics.report(client, 30)
+    for days in (0, -1, 367):
+        with pytest.raises(Invalid):
+            await services.statistics.report(staff, days)
