@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
 from sshd_app.session import WardroomSession
 from store.accounts import Account
+from store.second_factor import second_factor_required
 from store.text import sanitize_line
 
 if TYPE_CHECKING:
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("wardroom.auth")
 
 REGISTER_USER = "register"
+CODE_CHALLENGE = ("wardroom", "Zweiter Faktor / second factor", "",
+                  [("Code (App oder Wiederherstellungscode / app or recovery code): ", False)])
 
 
 class ConnectionIdentity:
@@ -25,6 +29,8 @@ class ConnectionIdentity:
     def __init__(self) -> None:
         self.account: Account | None = None
         self.registering = False
+        # A counsellor or staff account without a second factor yet: enrolment comes first.
+        self.must_enrol_second_factor = False
 
 
 class WardroomSSHServer(asyncssh.SSHServer):
@@ -32,6 +38,10 @@ class WardroomSSHServer(asyncssh.SSHServer):
 
     A public key that was merely offered (validate_public_key answers "acceptable" before any
     signature is checked) proves nothing, so it is never recorded as a proof.
+
+    Every proof is recorded before asyncssh sends "success", and auth_completed binds it before
+    its first await: the client may open its session channel the moment it reads "success",
+    and that session must find the identity complete.
     """
 
     def __init__(self, server: WardroomServer) -> None:
@@ -39,16 +49,49 @@ class WardroomSSHServer(asyncssh.SSHServer):
         self._conn: asyncssh.SSHServerConnection | None = None
         self.identity = ConnectionIdentity()
         self.peer = "?"
+        self._peername: tuple[Any, ...] = ("?", 0)
         self._failures = 0
-        self._password_proof: Account | None = None
+        self._proof: Account | None = None
+        self._proof_has_second_factor = False
+        # First factor (password or signed key) passed for this account; the code is next.
+        self._awaiting_code: Account | None = None
         self._register_proof = False
 
     # -- connection lifecycle -------------------------------------------------------------
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
         peer = conn.get_extra_info("peername")
+        self._peername = peer or ("?", 0)
         self.peer = peer[0] if peer else "?"
         self._server.connection_opened(self)
+        self._hold_signed_keys_for_code(conn)
+
+    def _hold_signed_keys_for_code(self, conn: asyncssh.SSHServerConnection) -> None:
+        """Record a verified key as a proof, or as the first factor when a code must follow.
+
+        asyncssh has no "partial success", and its SSHServer callbacks cannot tell the signed
+        request from the mere offer. This wraps the connection's own check, which sees the
+        signature's result. For an account with a second factor a valid signature is answered
+        with "failure", so the client goes on to keyboard-interactive, which asks the code.
+        Should asyncssh stop calling this, key logins find no proof and fail (closed).
+        """
+        check = conn.validate_public_key
+
+        async def validate(username: str, key_data: bytes, msg: bytes,
+                           signature: bytes) -> bool:
+            valid = await check(username, key_data, msg, signature)
+            if not (valid and msg):
+                return valid
+            account = await self._server.services.accounts.by_username(username)
+            if account is None:
+                return False
+            if await self._has_second_factor(account):
+                self._awaiting_code = account
+                return False
+            self._proven(account, has_second_factor=False)
+            return True
+
+        conn.validate_public_key = validate  # type: ignore[method-assign]
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connection_closed(self)
@@ -68,11 +111,25 @@ class WardroomSSHServer(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        return await self._check_password(username, password)
+        if username == REGISTER_USER and self._server.settings.registration:
+            # Registration needs no secret; any password (even empty) opens the form.
+            self._register_proof = True
+            return True
+        account = await self._first_factor(username, password)
+        if account is None:
+            return False
+        if await self._has_second_factor(account):
+            # The password method cannot ask for a code: refused like a wrong password, and
+            # keyboard-interactive (which can) remains.
+            return await self._fail(username)
+        self._proven(account, has_second_factor=False)
+        return True
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str):
         if username == REGISTER_USER and self._server.settings.registration:
             return ("wardroom", "", "", [])
+        if self._awaiting_code is not None and self._awaiting_code.username == username:
+            return CODE_CHALLENGE
         return ("", "", "", [("Passwort / password: ", False)])
 
     async def validate_kbdint_response(self, username: str, responses) -> bool:
@@ -81,26 +138,52 @@ class WardroomSSHServer(asyncssh.SSHServer):
             return True
         if len(responses) != 1:
             return await self._fail(username)
-        return await self._check_password(username, responses[0])
+        if self._awaiting_code is not None and self._awaiting_code.username == username:
+            return await self._second_factor(self._awaiting_code, responses[0])
+        account = await self._first_factor(username, responses[0])
+        if account is None:
+            return False
+        if await self._has_second_factor(account):
+            self._awaiting_code = account
+            return CODE_CHALLENGE  # type: ignore[return-value]
+        self._proven(account, has_second_factor=False)
+        return True
 
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         # Called for the unsigned offer and again for the signed request: grants nothing here.
         openssh = key.export_public_key("openssh").decode()
         return await self._server.services.accounts.key_is_authorized(username, openssh)
 
-    async def _check_password(self, username: str, password: str) -> bool:
-        if username == REGISTER_USER and self._server.settings.registration:
-            # Registration needs no secret; any password (even empty) opens the form.
-            self._register_proof = True
-            return True
+    async def _first_factor(self, username: str, password: str) -> Account | None:
+        await self._wait_out_failures(username)
         account = await self._server.services.accounts.check_password(username, password)
         if account is None:
-            return await self._fail(username)
-        self._password_proof = account
-        return True
+            await self._fail(username)
+        return account
+
+    async def _second_factor(self, account: Account, code: str) -> bool:
+        await self._wait_out_failures(account.username)
+        if await self._server.services.second_factors.verify(account, code):
+            self._proven(account, has_second_factor=True)
+            return True
+        return await self._fail(account.username)
+
+    def _proven(self, account: Account, *, has_second_factor: bool) -> None:
+        self._proof = account
+        self._proof_has_second_factor = has_second_factor
+
+    async def _has_second_factor(self, account: Account) -> bool:
+        return await self._server.services.second_factors.is_enrolled(account.id)
+
+    async def _wait_out_failures(self, username: str) -> None:
+        """Earlier failures for this name or address make this attempt wait (never refuse)."""
+        delay = self._server.login_throttle.delay(self.peer, username)
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     async def _fail(self, username: str) -> bool:
         self._failures += 1
+        self._server.login_throttle.failed(self.peer, username)
         # One stable line an operator's fail2ban can match; the name is sanitised and cut.
         log.warning("auth failure from %s for user %r", self.peer,
                     sanitize_line(username)[:64])
@@ -112,18 +195,22 @@ class WardroomSSHServer(asyncssh.SSHServer):
     async def auth_completed(self) -> None:
         assert self._conn is not None
         username = self._conn.get_extra_info("username")
-        if self._password_proof is not None and self._password_proof.username == username:
-            self.identity.account = self._password_proof
+        # The proof is for exactly the username that authenticated, whichever method gave it.
+        if self._proof is not None and self._proof.username == username:
+            account = self.identity.account = self._proof
+            self.identity.must_enrol_second_factor = (
+                self._server.settings.second_factor_required
+                and second_factor_required(account.role)
+                and not self._proof_has_second_factor)
         elif self._register_proof and username == REGISTER_USER:
             self.identity.registering = True
         else:
-            # Neither password nor registration finished auth, so a signed public key did,
-            # and it did so for exactly this username.
-            self.identity.account = await self._server.services.accounts.by_username(username)
-        if self.identity.account is None and not self.identity.registering:
             self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
                                   "Login failed")
             return
+        self._server.gate.release(self._peername)
+        if self.identity.account is not None:
+            self._server.login_throttle.succeeded(self.peer, self.identity.account.username)
         who = self.identity.account.username if self.identity.account else REGISTER_USER
         log.info("login %s from %s", who, self.peer)
         if self.identity.account is not None and self.identity.account.is_admin:

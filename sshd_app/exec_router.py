@@ -66,4 +66,8 @@ async def run_exec(line: str, identity: ConnectionIdentity, server: WardroomServ
         io.write_error(f"wardroom: unknown command {shown!r}. Connect with a terminal "
                        f"to use wardroom interactively.\n")
         return EXIT_USAGE
+    if identity.must_enrol_second_factor:
+        io.write_error("wardroom: this account needs a second factor first. Log in with a "
+                       "terminal (ssh -t) to set it up.\n")
+        return EXIT_NOT_PERMITTED
     return await handler(words[1:], identity, server, io)

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from sshd_app.config import Settings
+from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
+from sshd_app.login_throttle import LoginThrottle
 from sshd_app.registration_limit import RegistrationLimit
 from store.services import Services
 
@@ -47,6 +49,9 @@ class WardroomServer:
         self.sessions: set[WardroomSession] = set()
         self.connections: set[WardroomSSHServer] = set()
         self.registrations = RegistrationLimit(services.clock)
+        self.login_throttle = LoginThrottle()
+        self.gate = ConnectionGate(settings.connection_rate_per_address,
+                                   settings.max_pending_logins_per_address)
         self._acceptor: asyncssh.SSHAcceptor | None = None
 
     @property
@@ -66,6 +71,8 @@ class WardroomServer:
             lambda: WardroomSSHServer(self),
             self.settings.host,
             self.settings.port,
+            # wardroom listens itself, so the gate refuses a flood before any key exchange.
+            tunnel=GatedListener(self.gate),
             server_host_keys=_host_keypairs(keys),
             kex_algs=list(kex),
             encryption_algs=list(CIPHERS),
@@ -80,7 +87,6 @@ class WardroomServer:
             login_timeout=self.settings.login_timeout_seconds,
             keepalive_interval=60,
             keepalive_count_max=3,
-            reuse_address=True,
         )
         self.services.booking_timer.start()
         log.info("listening on %s:%d", self.settings.host, self.port)

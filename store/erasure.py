@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from store.access import is_staff
 from store.accounts import Account
 from store.audit import AuditTrail
-from store.booking import BOOKING_SELECT, booking_from_row
+from store.booking import BOOKING_SELECT, Booking, booking_from_row
 from store.bookings import announce_booking
-from store.database import Database
+from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
 from store.errors import Invalid, NotFound, NotPermitted
 from store.hub import AccountClosed, Hub, account_topic
@@ -15,6 +17,25 @@ from store.purge import delete_room
 from store.roles import Role
 
 ERASED_ACTOR = "(erased account)"  # replaces the erased username where the audit named it
+
+
+async def delete_client(tx: Transaction, account_id: int, username: str,
+                        at: datetime) -> list[Booking]:
+    """Delete a client's account with its requests, bookings, rooms, messages and keys, and
+    record it in the ledger; returns the deleted bookings. Also replays an erasure into a
+    restored backup. The caller's transaction makes it all-or-nothing and must call
+    `tx.mark_erasure()`."""
+    bookings = [booking_from_row(r) for r in await tx.fetchall(
+        BOOKING_SELECT + " WHERE b.client_id = ?", (account_id,))]
+    for booking in bookings:
+        await delete_room(tx, booking.id, at)
+    await tx.execute("DELETE FROM request WHERE client_id = ?", (account_id,))
+    # Their own refused admin attempts named them; the entries stay, the name goes.
+    await tx.execute("UPDATE audit SET actor = ? WHERE actor = ?", (ERASED_ACTOR, username))
+    # Keys, read markers and consent records go with the account (ON DELETE CASCADE).
+    await tx.execute("DELETE FROM account WHERE id = ?", (account_id,))
+    await record_erasure(tx, ErasureKind.ACCOUNT, account_id, at)
+    return bookings
 
 
 class Erasure:
@@ -44,17 +65,7 @@ class Erasure:
                 raise Invalid(f"{username} is not a client; disable staff and counsellor "
                               "accounts instead")
             account_id = row["id"]
-            bookings = [booking_from_row(r) for r in await tx.fetchall(
-                BOOKING_SELECT + " WHERE b.client_id = ?", (account_id,))]
-            for booking in bookings:
-                await delete_room(tx, booking.id, now)
-            await tx.execute("DELETE FROM request WHERE client_id = ?", (account_id,))
-            # Their own refused admin attempts named them; the entries stay, the name goes.
-            await tx.execute("UPDATE audit SET actor = ? WHERE actor = ?",
-                             (ERASED_ACTOR, username))
-            # Keys, read markers and consent records go with the account (ON DELETE CASCADE).
-            await tx.execute("DELETE FROM account WHERE id = ?", (account_id,))
-            await record_erasure(tx, ErasureKind.ACCOUNT, account_id, now)
+            bookings = await delete_client(tx, account_id, username, now)
             who = actor.username if is_staff(actor) else f"account:{account_id}"
             await self._audit.record(tx, who, "account.erase", account_id)
             tx.mark_erasure()

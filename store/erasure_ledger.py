@@ -29,9 +29,10 @@ async def record_erasure(tx: Transaction, kind: ErasureKind, target_id: int,
                      (kind.value, target_id, to_iso(at)))
 
 
-async def erasures_since(db: Database, since: datetime) -> list[ErasureEntry]:
-    """Every erasure at or after `since`, oldest first: what a restore must replay."""
+async def erasures_since(db: Database, since: datetime | None = None) -> list[ErasureEntry]:
+    """Every erasure at or after `since` (all of them without it), oldest first: what a
+    restore must replay."""
     rows = await db.fetchall(
         "SELECT kind, target_id, at FROM erasure_ledger WHERE at >= ? ORDER BY seq",
-        (to_iso(since),))
+        (to_iso(since) if since else "",))
     return [ErasureEntry(ErasureKind(r["kind"]), r["target_id"], r["at"]) for r in rows]

@@ -22,6 +22,7 @@ from store.purge import RetentionTask
 from store.requests import Requests
 from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
+from store.second_factor import SecondFactors
 from store.statistics import AccessStatistics
 
 
@@ -30,6 +31,7 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
+    second_factors: SecondFactors
     account_admin: AccountAdmin
     hub: Hub
     audit: AuditTrail
@@ -64,6 +66,7 @@ class Services:
         retention_task = RetentionTask(db, hub, audit)
         retention = RetentionChoices(db, hub, retention_task)
         return cls(
+            second_factors=SecondFactors(db, vault, audit),
             db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
             account_admin=AccountAdmin(db, accounts, audit, hub),
             requests=requests, bookings=bookings, rooms=rooms,

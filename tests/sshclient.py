@@ -84,12 +84,15 @@ class TerminalClient:
 async def connect(port: int, username: str, password: str | None = None, *,
                   size: tuple[int, int] = (80, 24), term: str = "xterm-256color",
                   env: dict[str, str] | None = None, client_keys=None,
-                  command: str | None = None) -> TerminalClient:
+                  command: str | None = None, client_factory=None,
+                  preferred_auth: str | None = None) -> TerminalClient:
     width, height = size
     conn = await asyncssh.connect(
         "127.0.0.1", port, username=username, password=password,
         known_hosts=None, client_keys=client_keys or [], agent_path=None,
-        preferred_auth="publickey,password" if client_keys else "password,keyboard-interactive",
+        client_factory=client_factory,
+        preferred_auth=preferred_auth or (
+            "publickey,password" if client_keys else "password,keyboard-interactive"),
     )
     process = await conn.create_process(
         command, term_type=term, term_size=(width, height), env=env or {}, encoding=None,

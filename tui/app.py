@@ -86,6 +86,10 @@ class WardroomApp(App[int]):
             return ConsentScreen(pending)
         if account is not None and account.must_change_password:
             return PasswordChangeScreen(forced=True)
+        if self.context.must_enrol_second_factor:
+            from tui.screens.totp_setup import TotpSetupScreen
+
+            return TotpSetupScreen(forced=True)
         return self.home_screen()
 
     def home_screen(self) -> Any:

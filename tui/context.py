@@ -17,6 +17,7 @@ class SessionContext:
     color_system: str | None = "256"
     language_hint: str | None = None  # from the client's LANG, for the first default
     registration_open: bool = True
+    must_enrol_second_factor: bool = False  # counsellor/staff without TOTP: enrolment first
     # Set while registering: takes one of the connection's registrations, False if used up.
     claim_registration: Callable[[], bool] | None = None
     # Random per connection and kept only here: the access statistics' sole link between views.

@@ -1,0 +1,79 @@
+"""Growing delays after failed logins, per account name and per source address."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# One connection's worth of typos (max_auth_attempts) costs nothing; after that each further
+# failure doubles the wait, up to a cap well below the 30 s login timeout.
+FREE_FAILURES = 3
+BASE_DELAY = 1.0
+ADDRESS_CAP = 16.0
+# Lower than the address cap: anyone can type a victim's name, and this is a delay the
+# victim also waits through, so it must stay a nuisance and never become a lockout.
+ACCOUNT_CAP = 8.0
+FORGET_AFTER = 15 * 60.0
+MAX_TRACKED = 10_000
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
+
+
+class _FailureBook:
+    """Failure counts by key, forgotten after a quiet period, bounded in size."""
+
+    def __init__(self, cap: float, now: Callable[[], float]) -> None:
+        self._cap = cap
+        self._now = now
+        self._entries: OrderedDict[str, _Failures] = OrderedDict()
+
+    def delay(self, key: str) -> float:
+        entry = self._entries.get(key)
+        if entry is None or self._now() - entry.last > FORGET_AFTER:
+            return 0.0
+        if entry.count < FREE_FAILURES:
+            return 0.0
+        return min(BASE_DELAY * 2 ** (entry.count - FREE_FAILURES), self._cap)
+
+    def failed(self, key: str) -> None:
+        now = self._now()
+        entry = self._entries.pop(key, None)
+        if entry is None or now - entry.last > FORGET_AFTER:
+            entry = _Failures(0, now)
+        entry.count += 1
+        entry.last = now
+        self._entries[key] = entry  # most recent last, so the oldest is evicted first
+        while len(self._entries) > MAX_TRACKED:
+            self._entries.popitem(last=False)
+
+    def clear(self, key: str) -> None:
+        self._entries.pop(key, None)
+
+
+class LoginThrottle:
+    """How long the next login attempt must wait: the larger of the account's and the address's.
+
+    `now` is a monotonic clock in seconds, injectable so tests need no sleeping.
+    """
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self._accounts = _FailureBook(ACCOUNT_CAP, now)
+        self._addresses = _FailureBook(ADDRESS_CAP, now)
+
+    def delay(self, address: str, username: str) -> float:
+        return max(self._accounts.delay(username), self._addresses.delay(address))
+
+    def failed(self, address: str, username: str) -> None:
+        # Unknown names are counted like real ones, so the delays do not reveal which exist.
+        self._accounts.failed(username)
+        self._addresses.failed(address)
+
+    def succeeded(self, address: str, username: str) -> None:
+        self._accounts.clear(username)
+        self._addresses.clear(address)

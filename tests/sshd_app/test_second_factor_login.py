@@ -1,0 +1,185 @@
+"""The second factor at the SSH edge: password then code, key then code, enrolment first."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import asyncssh
+import pyotp
+import pytest
+
+from sshd_app.config import Settings
+from store.roles import Role
+from store.second_factor import new_secret
+from tests.conftest import PASSWORD
+from tests.sshclient import connect, run_command
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    settings.second_factor_required = True
+    return settings
+
+
+class Answers(asyncssh.SSHClient):
+    """Answers keyboard-interactive like a person: the password, then the code."""
+
+    def __init__(self, password: str | None, code: str | None) -> None:
+        self.password, self.code = password, code
+        self.prompts: list[str] = []
+
+    def kbdint_auth_requested(self) -> str:
+        return ""
+
+    def kbdint_challenge_received(self, name, instructions, lang, prompts):
+        answers = []
+        for prompt, _echo in prompts:
+            self.prompts.append(prompt)
+            answer = self.code if "Code" in prompt else self.password
+            if answer is None:
+                return None
+            answers.append(answer)
+        return answers
+
+
+async def _enrol(wardroom, name: str, role: Role = Role.COUNSELLOR) -> tuple[str, list[str]]:
+    account = await wardroom.add_account(name, role)
+    secret = new_secret()
+    codes = await wardroom.services.second_factors.enrol(
+        account, secret, pyotp.TOTP(secret).at(wardroom.clock.now()))
+    wardroom.clock.advance(timedelta(seconds=30))  # the enrolment code's step is spent
+    return secret, codes
+
+
+def _client(password: str | None, code: str | None) -> tuple[Answers, object]:
+    answers = Answers(password, code)
+    return answers, lambda: answers
+
+
+async def test_password_then_code(wardroom):
+    secret, _codes = await _enrol(wardroom, "kim")
+    answers, factory = _client(PASSWORD, pyotp.TOTP(secret).at(wardroom.clock.now()))
+    client = await connect(wardroom.port, "kim", client_factory=factory,
+                           preferred_auth="keyboard-interactive")
+    try:
+        await client.wait_for("Ihre Beratungen")
+    finally:
+        await client.close()
+    assert any("Code" in p for p in answers.prompts)
+
+
+@pytest.mark.parametrize("code", ["000000", "", "abcd-efgh-jkmn-pqrs"])
+async def test_right_password_wrong_code_is_refused(wardroom, code):
+    secret, _ = await _enrol(wardroom, "kim")
+    if code == pyotp.TOTP(secret).at(wardroom.clock.now()):
+        code = "111111"
+    _answers, factory = _client(PASSWORD, code)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(wardroom.port, "kim", client_factory=factory,
+                      preferred_auth="keyboard-interactive")
+    assert not wardroom.server.sessions
+
+
+async def test_recovery_code_instead_of_the_app(wardroom):
+    _secret, codes = await _enrol(wardroom, "kim")
+    _answers, factory = _client(PASSWORD, codes[0])
+    result = await _run(wardroom, "kim", "export", factory)
+    assert result.exit_status == 0
+
+
+async def test_password_method_alone_cannot_log_in_an_enrolled_account(wardroom):
+    await _enrol(wardroom, "kim")
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", wardroom.port, username="kim", password=PASSWORD,
+                               known_hosts=None, client_keys=[], agent_path=None,
+                               preferred_auth="password")
+
+
+async def test_public_key_then_code(wardroom):
+    secret, _ = await _enrol(wardroom, "kim")
+    account = await wardroom.services.accounts.require("kim")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    await wardroom.services.accounts.add_public_key(
+        account.id, key.export_public_key("openssh").decode())
+    answers, factory = _client(None, pyotp.TOTP(secret).at(wardroom.clock.now()))
+    client = await connect(wardroom.port, "kim", client_keys=[key], client_factory=factory,
+                           preferred_auth="publickey,keyboard-interactive")
+    try:
+        await client.wait_for("Ihre Beratungen")
+    finally:
+        await client.close()
+    # Only the code was asked: the signed key was the first factor.
+    assert answers.prompts and all("Code" in p for p in answers.prompts)
+
+
+async def test_public_key_alone_is_not_enough(wardroom):
+    await _enrol(wardroom, "kim")
+    account = await wardroom.services.accounts.require("kim")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    await wardroom.services.accounts.add_public_key(
+        account.id, key.export_public_key("openssh").decode())
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", wardroom.port, username="kim", known_hosts=None,
+                               client_keys=[key], agent_path=None, preferred_auth="publickey")
+
+
+async def test_key_of_one_account_and_code_of_another_do_not_mix(wardroom):
+    """The code challenge after a key belongs to the key's account only."""
+    await _enrol(wardroom, "kim")
+    lea_secret, _ = await _enrol(wardroom, "lea")
+    kim = await wardroom.services.accounts.require("kim")
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    await wardroom.services.accounts.add_public_key(
+        kim.id, key.export_public_key("openssh").decode())
+    _answers, factory = _client(None, pyotp.TOTP(lea_secret).at(wardroom.clock.now()))
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(wardroom.port, "kim", client_keys=[key], client_factory=factory,
+                      preferred_auth="publickey,keyboard-interactive")
+
+
+async def _run(wardroom, name: str, command: str, factory) -> asyncssh.SSHCompletedProcess:
+    async with asyncssh.connect("127.0.0.1", wardroom.port, username=name, known_hosts=None,
+                                client_keys=[], agent_path=None, client_factory=factory,
+                                preferred_auth="keyboard-interactive") as conn:
+        return await conn.run(command, check=False)
+
+
+async def test_staff_without_a_factor_cannot_run_commands_before_enrolling(wardroom):
+    await wardroom.add_account("boss", Role.ADMIN)
+    result = await run_command(wardroom.port, "boss", "admin user list", password=PASSWORD)
+    assert result.exit_status == 77
+    assert "second factor" in result.stderr
+
+
+async def test_clients_need_no_second_factor(wardroom):
+    await wardroom.add_account("anna", Role.CLIENT)
+    result = await run_command(wardroom.port, "anna", "export", password=PASSWORD)
+    assert result.exit_status == 0
+
+
+async def test_counsellor_without_a_factor_enrols_first(wardroom):
+    await wardroom.add_account("kim", Role.COUNSELLOR)
+    client = await connect(wardroom.port, "kim", PASSWORD, size=(100, 40))
+    try:
+        screen = await client.wait_for("Code aus der App")
+        assert "Ihre Beratungen" not in screen
+        secret = "".join(re.search(r"((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", screen).group(1).split())
+        assert "▀" in screen or "▄" in screen  # the QR code is drawn
+        await client.type("123456" if pyotp.TOTP(secret).at(wardroom.clock.now()) != "123456"
+                          else "654321")
+        await client.type("\r")
+        await client.wait_for("passt nicht")
+        await client.type(pyotp.TOTP(secret).at(wardroom.clock.now()) + "\r")
+        screen = await client.wait_for("Wiederherstellungscodes")
+        recovery = re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", screen)
+        assert len(recovery) == 10
+        await client.type("\r")
+        await client.wait_for("Ihre Beratungen")
+    finally:
+        await client.close()
+    account = await wardroom.services.accounts.require("kim")
+    assert await wardroom.services.second_factors.is_enrolled(account.id)
+    wardroom.clock.advance(timedelta(seconds=30))
+    _answers, factory = _client(PASSWORD, recovery[0])
+    assert (await _run(wardroom, "kim", "export", factory)).exit_status == 0

@@ -1,0 +1,93 @@
+"""Second factor in the store: enrolment, one use per code, recovery codes, staff reset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pyotp
+import pytest
+
+from store.errors import Invalid, NotPermitted
+from store.roles import Role
+from store.second_factor import RECOVERY_CODE_COUNT, new_secret, second_factor_required
+from tests.conftest import PASSWORD
+
+
+async def _enrolled(services, clock, name="kim", role=Role.COUNSELLOR):
+    account = await services.accounts.create(name, role, PASSWORD)
+    secret = new_secret()
+    codes = await services.second_factors.enrol(account, secret, pyotp.TOTP(secret).at(clock.now()))
+    return account, secret, codes
+
+
+def test_required_for_counsellors_and_staff_only():
+    assert second_factor_required(Role.COUNSELLOR) and second_factor_required(Role.ADMIN)
+    assert not second_factor_required(Role.CLIENT)
+
+
+async def test_enrolment_needs_a_matching_first_code(services, clock):
+    account = await services.accounts.create("kim", Role.COUNSELLOR, PASSWORD)
+    secret = new_secret()
+    an_hour_off = pyotp.TOTP(secret).at(clock.now() + timedelta(hours=1))
+    with pytest.raises(Invalid):
+        await services.second_factors.enrol(account, secret, an_hour_off)
+    assert not await services.second_factors.is_enrolled(account.id)
+
+
+async def test_enrolment_gives_recovery_codes_kept_only_as_hashes(services, clock):
+    account, _secret, codes = await _enrolled(services, clock)
+    assert await services.second_factors.is_enrolled(account.id)
+    assert len(codes) == len(set(codes)) == RECOVERY_CODE_COUNT
+    rows = await services.db.fetchall("SELECT selector, code_hash FROM recovery_code")
+    assert len(rows) == RECOVERY_CODE_COUNT
+    for row in rows:
+        assert row["code_hash"].startswith("$argon2id$")
+        assert all(row["code_hash"].find(code) < 0 for code in codes)
+    entries = await services.audit.entries()
+    assert [e.action for e in entries][-1] == "second_factor.enrol"
+
+
+async def test_a_code_counts_once_and_only_near_its_time(services, clock):
+    account, secret, _codes = await _enrolled(services, clock)
+    totp = pyotp.TOTP(secret)
+    # The enrolment code's own step is spent: it cannot log in afterwards.
+    assert not await services.second_factors.verify(account, totp.at(clock.now()))
+    clock.advance(timedelta(seconds=30))
+    code = totp.at(clock.now())
+    assert await services.second_factors.verify(account, code)
+    assert not await services.second_factors.verify(account, code), "replayed code accepted"
+    clock.advance(timedelta(minutes=5))
+    assert not await services.second_factors.verify(account, totp.at(clock.now()
+                                                                    - timedelta(minutes=2)))
+    assert await services.second_factors.verify(account, totp.at(clock.now()))
+
+
+async def test_recovery_code_works_once(services, clock):
+    account, _secret, codes = await _enrolled(services, clock)
+    assert await services.second_factors.verify(account, codes[3].upper())
+    assert not await services.second_factors.verify(account, codes[3])
+    assert await services.second_factors.verify(account, f" {codes[4]} ")
+    assert not await services.second_factors.verify(account, "zzzz-zzzz-zzzz-zzzz")
+    rows = await services.db.fetchall("SELECT 1 FROM recovery_code")
+    assert len(rows) == RECOVERY_CODE_COUNT - 2
+
+
+async def test_codes_of_one_account_do_not_open_another(services, clock):
+    _kim, secret, codes = await _enrolled(services, clock, "kim")
+    lea, _other, _ = await _enrolled(services, clock, "lea")
+    clock.advance(timedelta(seconds=30))
+    assert not await services.second_factors.verify(lea, pyotp.TOTP(secret).at(clock.now()))
+    assert not await services.second_factors.verify(lea, codes[0])
+
+
+async def test_reset_is_for_staff_and_audited(services, clock):
+    account, _secret, _codes = await _enrolled(services, clock)
+    boss = await services.accounts.create("boss", Role.ADMIN, PASSWORD)
+    with pytest.raises(NotPermitted):
+        await services.second_factors.reset(account, "kim")
+    await services.second_factors.reset(boss, "kim")
+    assert not await services.second_factors.is_enrolled(account.id)
+    assert not await services.db.fetchall("SELECT 1 FROM recovery_code")
+    last = (await services.audit.entries())[-1]
+    assert (last.actor, last.action, last.target_ids) == ("boss", "user.reset_2fa",
+                                                          str(account.id))
