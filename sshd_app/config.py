@@ -23,8 +23,12 @@ class Settings:
     host_keys: str = "host_keys"
     registration: bool = True
     idle_lock_minutes: int = 15
+    idle_logout_minutes: int = 15  # after the lock, before the session ends
     login_timeout_seconds: int = 30
     max_auth_attempts: int = 3
+    connection_rate_per_address: int = 5  # new connections per second, bursts of twice that
+    max_pending_logins_per_address: int = 10
+    second_factor_required: bool = True  # TOTP for counsellors and admins
     retention_interval_minutes: int = 5
     pq_only: bool = False
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -39,6 +43,8 @@ class Settings:
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "sources")
+# SPEC: a connection gets at most 30 s to log in.
+_MAXIMA = {"login_timeout_seconds": 30}
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -62,7 +68,7 @@ def _coerce(name: str, value: Any) -> Any:
             raise ValueError(value)
         if isinstance(default, int):
             number = int(value)
-            if number <= 0:
+            if number <= 0 or number > _MAXIMA.get(name, number):
                 raise ValueError(value)
             return number
         if not isinstance(value, str) or not value:
