@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from sshd_app import __version__
-from sshd_app.config import ConfigError, Settings, load_settings
+from sshd_app.config import ConfigError, Settings, describe, load_settings, write_default_config
 from sshd_app.logging_setup import configure_logging
 from store.accounts import AccountExists
 from store.clock import Clock
@@ -42,6 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
     admin.add_argument("--db", metavar="PATH")
     admin.add_argument("--password-stdin", action="store_true",
                        help="read the password from the first line of standard input")
+
+    config = sub.add_parser("config", help="show the effective settings")
+    config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
+    show = config_sub.add_parser("show", help="each setting, its value and where it came from")
+    for flag, metavar in (("--config", "FILE"), ("--db", "PATH"), ("--listen", "HOST:PORT"),
+                          ("--host-keys", "DIR")):
+        show.add_argument(flag, metavar=metavar)
+    show.add_argument("--json", action="store_true", help="as a JSON object")
 
     sub.add_parser("admin", add_help=False,
                    help="staff commands against the database on this host: "
@@ -83,6 +91,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
             return asyncio.run(create_admin(settings, args.name, args.password_stdin))
+        if args.command == "config":
+            settings = load_settings(args.config, flags={
+                "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
+            sys.stdout.write(describe(settings, as_json=args.json))
+            return 0
     except ConfigError as error:
         print(f"wardroom: {error}", file=sys.stderr)
         return 2
@@ -93,6 +106,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 async def serve(settings: Settings) -> int:
     from sshd_app.server import WardroomServer
 
+    written = write_default_config(settings)
+    if written is not None:
+        log.info("wrote the default configuration to %s (all settings commented out)", written)
+    elif settings.config_file is not None:
+        log.info("configuration from %s", settings.config_file)
     services = await Services.open(settings.db)
     server = WardroomServer(settings, services)
     stop = asyncio.Event()

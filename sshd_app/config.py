@@ -5,11 +5,18 @@ Each value remembers where it came from, so an operator can see why a setting is
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+# Looked for next to the database when no --config / WARDROOM_CONFIG names a file.
+CONFIG_FILENAME = "wardroom.toml"
 
 
 class ConfigError(ValueError):
@@ -23,15 +30,16 @@ class Settings:
     host_keys: str = "host_keys"
     registration: bool = True
     idle_lock_minutes: int = 15
-    idle_logout_minutes: int = 15  # after the lock, before the session ends
+    idle_logout_minutes: int = 15
     login_timeout_seconds: int = 30
     max_auth_attempts: int = 3
-    connection_rate_per_address: int = 5  # new connections per second, bursts of twice that
+    connection_rate_per_address: int = 5
     max_pending_logins_per_address: int = 10
-    second_factor_required: bool = True  # TOTP for counsellors and admins
+    second_factor_required: bool = True
     retention_interval_minutes: int = 5
     pq_only: bool = False
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    config_file: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def host(self) -> str:
@@ -42,9 +50,39 @@ class Settings:
         return split_listen(self.listen)[1]
 
 
-SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name != "sources")
+# One line per setting: the default config file and `config show` say it, docs are tested on it.
+EXPLANATIONS = {
+    "listen": "Address and port to listen on, HOST:PORT (0.0.0.0 or [::] for every address).",
+    "db": "The SQLite database file; its -wal and -shm files live beside it.",
+    "host_keys": "Folder of the host keys; missing keys are generated (Ed25519, RSA-4096).",
+    "registration": "Whether new clients may register themselves with `ssh register@HOST`.",
+    "idle_lock_minutes": "Minutes without input after which a session locks its screen.",
+    "idle_logout_minutes": "Minutes a locked session waits before it ends.",
+    "login_timeout_seconds": "Seconds a new connection has to log in (at most 30).",
+    "max_auth_attempts": "Failed login attempts per connection before it is disconnected.",
+    "connection_rate_per_address": "New connections per second from one address "
+                                   "(bursts of twice that).",
+    "max_pending_logins_per_address": "Connections from one address that may be logging in "
+                                      "at the same time.",
+    "second_factor_required": "Whether counsellors and staff must enter a one-time code (TOTP) "
+                              "after the password.",
+    "retention_interval_minutes": "Minutes between two runs of the task that deletes rooms "
+                                  "past their deletion date.",
+    "pq_only": "Offer only the post-quantum key exchange; clients older than OpenSSH 9.9 "
+               "cannot connect.",
+}
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("sources", "config_file"))
 # SPEC: a connection gets at most 30 s to log in.
 _MAXIMA = {"login_timeout_seconds": 30}
+
+
+def env_name(name: str) -> str:
+    return f"WARDROOM_{name.upper()}"
+
+
+def flag_name(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
 def split_listen(listen: str) -> tuple[str, int]:
@@ -54,10 +92,18 @@ def split_listen(listen: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def _coerce(name: str, value: Any) -> Any:
-    default = getattr(Settings, name)
+def _kind(name: str) -> type:
+    return type(getattr(Settings, name))
+
+
+def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
+    """`typed` values come from TOML and must already have the setting's type; environment
+    and flag values are text and are converted. Errors name the key as `label` spells it."""
+    kind = _kind(name)
     try:
-        if isinstance(default, bool):
+        if typed and type(value) is not kind:
+            raise TypeError(value)
+        if kind is bool:
             if isinstance(value, bool):
                 return value
             text = str(value).strip().lower()
@@ -66,7 +112,7 @@ def _coerce(name: str, value: Any) -> Any:
             if text in ("0", "false", "no", "off"):
                 return False
             raise ValueError(value)
-        if isinstance(default, int):
+        if kind is int:
             number = int(value)
             if number <= 0 or number > _MAXIMA.get(name, number):
                 raise ValueError(value)
@@ -77,36 +123,124 @@ def _coerce(name: str, value: Any) -> Any:
             split_listen(value)
         return value
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"{name}: bad value {value!r}") from error
+        raise ConfigError(f"{label}: bad value {value!r}, expected {_expected(name)}") from error
+
+
+def _expected(name: str) -> str:
+    kind = _kind(name)
+    if kind is bool:
+        return "true or false"
+    if kind is int:
+        limit = _MAXIMA.get(name)
+        return f"a whole number from 1 to {limit}" if limit else "a whole number above 0"
+    if name == "listen":
+        return "HOST:PORT"
+    return "a non-empty text"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(f"config: file not found: {path}") from error
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"config: {path} is not valid TOML: {error}") from error
+    except OSError as error:
+        raise ConfigError(f"config: cannot read {path}: {error.strerror}") from error
 
 
 def load_settings(config_file: str | None = None, flags: dict[str, Any] | None = None,
                   environ: dict[str, str] | None = None) -> Settings:
+    """The effective settings. Without a named file, `wardroom.toml` beside the database is
+    read if it exists (the database's place taken from flags, environment or default)."""
     settings = Settings()
     settings.sources = {name: "default" for name in SETTING_NAMES}
     environ = dict(os.environ if environ is None else environ)
+    flags = {name: value for name, value in (flags or {}).items() if value is not None}
     config_file = config_file or environ.get("WARDROOM_CONFIG")
 
-    def put(name: str, value: Any, source: str) -> None:
+    def put(name: str, value: Any, source: str, label: str, typed: bool = False) -> None:
         if name not in SETTING_NAMES:
-            raise ConfigError(f"{name}: unknown setting (from {source})")
-        setattr(settings, name, _coerce(name, value))
+            raise ConfigError(f"{label}: unknown setting")
+        setattr(settings, name, _coerce(name, value, typed, label))
         settings.sources[name] = source
 
-    if config_file:
-        path = Path(config_file)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as error:
-            raise ConfigError(f"config: file not found: {path}") from error
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ConfigError(f"config: {path} is not valid TOML: {error}") from error
-        for name, value in data.items():
-            put(name.replace("-", "_"), value, f"file {path}")
+    path = Path(config_file) if config_file else None
+    if path is None:
+        beside = default_config_path(str(flags.get("db") or environ.get("WARDROOM_DB")
+                                         or settings.db))
+        path = beside if beside.is_file() else None
+    if path is not None:
+        settings.config_file = str(path)
+        for key, value in _read_toml(path).items():
+            put(key.replace("-", "_"), value, "file", f"{key} (in {path})", typed=True)
     for key, value in environ.items():
         if key.startswith("WARDROOM_") and key != "WARDROOM_CONFIG":
-            put(key.removeprefix("WARDROOM_").lower(), value, f"env {key}")
-    for name, value in (flags or {}).items():
-        if value is not None:
-            put(name, value, "flag")
+            put(key.removeprefix("WARDROOM_").lower(), value, f"env {key}", key)
+    for name, value in flags.items():
+        put(name, value, f"flag {flag_name(name)}", flag_name(name))
     return settings
+
+
+def default_config_path(db: str) -> Path:
+    return Path(db).parent / CONFIG_FILENAME
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)  # a JSON string is a valid TOML basic string
+
+
+def default_config_text() -> str:
+    lines = [
+        "# wardroom configuration (TOML), written by the first `wardroom serve`.",
+        "# Every setting is listed with its default, commented out: remove the leading '#'",
+        "# of a line to change it, then restart the server. Command-line flags win over",
+        "# WARDROOM_* environment variables, which win over this file.",
+        "# `wardroom config show` prints the effective settings and where each comes from.",
+    ]
+    for name in SETTING_NAMES:
+        lines += ["", f"# {EXPLANATIONS[name]}  (env {env_name(name)})",
+                  f"# {name} = {_toml_value(getattr(Settings, name))}"]
+    return "\n".join(lines) + "\n"
+
+
+def write_default_config(settings: Settings) -> Path | None:
+    """On a first start without any config file: leave a commented one beside the database."""
+    if settings.config_file is not None:
+        return None
+    path = default_config_path(settings.db)
+    try:
+        # O_EXCL: a file that appeared meanwhile is the operator's, never overwritten.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    except OSError as error:
+        log.warning("could not write the default configuration to %s: %s", path,
+                    error.strerror)
+        return None
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(default_config_text())
+    return path
+
+
+def describe(settings: Settings, as_json: bool = False) -> str:
+    """`wardroom config show`: each effective value and where it came from."""
+    if as_json:
+        return json.dumps({
+            "config_file": settings.config_file,
+            "settings": {name: {"value": getattr(settings, name),
+                                "source": settings.sources.get(name, "default")}
+                         for name in SETTING_NAMES},
+        }, indent=2) + "\n"
+    rows = [("setting", "value", "from")] + [
+        (name, _toml_value(getattr(settings, name)), settings.sources.get(name, "default"))
+        for name in SETTING_NAMES]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]
+    lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c}" for a, b, c in rows]
+    lines.append("")
+    lines.append(f"config file: {settings.config_file or 'none'}")
+    return "\n".join(lines) + "\n"
