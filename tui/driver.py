@@ -19,7 +19,12 @@ from textual.driver import Driver
 from textual.geometry import Size
 from textual.message import Message
 
+from tui.paste import PasteSplitter
+
 log = logging.getLogger(__name__)
+
+# How long an ESC at the end of a chunk waits for the rest of a paste-start marker.
+PASTE_START_WAIT = 0.02
 
 
 class TerminalPort(Protocol):
@@ -39,6 +44,8 @@ class ChannelDriver(Driver):
         self._port: TerminalPort = app.terminal_port
         self._size = self._port.size
         self._parser = XTermParser()
+        self._pastes = PasteSplitter()
+        self._release: asyncio.TimerHandle | None = None
         self._decode = codecs.getincrementaldecoder("utf-8")(errors="replace").decode
         self._input_enabled = False
         self._tick: asyncio.TimerHandle | None = None
@@ -74,6 +81,9 @@ class ChannelDriver(Driver):
         if self._tick is not None:
             self._tick.cancel()
             self._tick = None
+        if self._release is not None:
+            self._release.cancel()
+            self._release = None
 
     def stop_application_mode(self) -> None:
         self.disable_input()
@@ -100,12 +110,25 @@ class ChannelDriver(Driver):
         if not text:
             return
         try:
-            for event in self._parser.feed(text):
-                self.process_message(event)
+            for piece in self._pastes.feed(text):
+                if isinstance(piece, events.Paste):
+                    self.process_message(piece)
+                    continue
+                for event in self._parser.feed(piece):
+                    self.process_message(event)
         except ParseError:
             log.debug("unparseable input dropped")
             self._parser = XTermParser()
+        if self._pastes.holding and self._release is None:
+            self._release = self._loop.call_later(PASTE_START_WAIT, self._release_held)
         self._schedule_tick()
+
+    def _release_held(self) -> None:
+        self._release = None
+        if self._input_enabled and self._pastes.holding:
+            for event in self._parser.feed(self._pastes.release()):
+                self.process_message(event)
+            self._schedule_tick()
 
     def resize(self, width: int, height: int) -> None:
         self._size = (width, height)

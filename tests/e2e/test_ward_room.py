@@ -41,6 +41,21 @@ async def say(terminal: TerminalClient, text: str) -> None:
     terminal.send("\r")
 
 
+def history(terminal: TerminalClient) -> str:
+    """The screen above the message box's top border: the room's history, not the draft."""
+    lines = terminal.text().splitlines()
+    border = next(i for i, line in enumerate(lines) if line.startswith("────"))
+    return "\n".join(lines[:border])
+
+
+async def shown_as_sent(terminal: TerminalClient, text: str, timeout: float = 15.0) -> None:
+    for _ in range(int(timeout / 0.05)):
+        if text in history(terminal):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never showed as sent:\n{terminal.text()}")
+
+
 async def test_chat_both_ways_and_in_a_second_session(wardroom):
     await make_booking(wardroom)
     client = await open_as_client(wardroom)

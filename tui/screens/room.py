@@ -174,9 +174,11 @@ class RoomScreen(WardroomScreen):
             return
         finally:
             self._sending = False
-        # Only now, with the message committed, does it show as sent and the draft go.
+        # Only now, with the message committed, does it show as sent and the draft go;
+        # whatever was typed while it was on its way stays in the box.
         self.query_one(MessageLog).append(message)
-        box.clear()
+        box.load_text(box.text.removeprefix(event.text))
+        box.move_cursor(box.document.end)
         self._status("")
 
     def _refuse(self, reason: str, length: int) -> None:
