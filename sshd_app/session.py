@@ -135,7 +135,6 @@ class WardroomSession(asyncssh.SSHServerSession):
             language_hint=terminal.language,
             registration_open=self._server.settings.registration,
             must_enrol_second_factor=identity.must_enrol_second_factor,
-            must_enrol_second_factor=identity.must_enrol_second_factor,
             claim_registration=(partial(self._server.registrations.claim, self._connection.peer)
                                 if identity.registering else None),
         )
