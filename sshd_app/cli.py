@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", metavar="PATH", help="SQLite database (default wardroom.db)")
     serve.add_argument("--host-keys", metavar="DIR", help="host key folder (default host_keys/)")
     serve.add_argument("--config", metavar="FILE", help="TOML configuration file")
+    serve.add_argument("--demo", action="store_true",
+                       help="seed demo accounts and a living ward room (new database only)")
 
     admin = sub.add_parser("create-admin", help="create the first staff account")
     admin.add_argument("name", metavar="NAME")
@@ -87,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "serve":
             settings = load_settings(args.config, flags={
                 "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
-            return asyncio.run(serve(settings))
+            return asyncio.run(serve(settings, demo=args.demo))
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
             return asyncio.run(create_admin(settings, args.name, args.password_stdin))
@@ -103,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-async def serve(settings: Settings) -> int:
+async def serve(settings: Settings, demo: bool = False) -> int:
     from sshd_app.server import WardroomServer
 
     written = write_default_config(settings)
@@ -112,6 +114,16 @@ async def serve(settings: Settings) -> int:
     elif settings.config_file is not None:
         log.info("configuration from %s", settings.config_file)
     services = await Services.open(settings.db)
+    if demo:
+        from sshd_app.demo import DemoRefused, prepare_demo, print_logins
+
+        try:
+            await prepare_demo(services)
+        except DemoRefused as refused:
+            print(f"wardroom: {refused}", file=sys.stderr)
+            await services.close()
+            return 1
+        print_logins(settings.host, settings.port)
     server = WardroomServer(settings, services)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
