@@ -22,6 +22,7 @@ class ExecIO:
     stdin: asyncio.Queue[bytes | None]
     write: Callable[[str], None]
     write_error: Callable[[str], None]
+    drain: Callable[[], Awaitable[None]]  # waits while the client is behind with reading
     _buffer: bytes = field(default=b"", init=False, repr=False)
     _eof: bool = field(default=False, init=False, repr=False)
 

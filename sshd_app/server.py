@@ -89,6 +89,7 @@ class WardroomServer:
             keepalive_count_max=3,
         )
         self.services.booking_timer.start()
+        self.services.retention_task.start(self.settings.retention_interval_minutes * 60)
         log.info("listening on %s:%d", self.settings.host, self.port)
 
     def connection_opened(self, connection: WardroomSSHServer) -> None:
@@ -101,6 +102,7 @@ class WardroomServer:
         """Stop accepting, tell everyone, end sessions, close connections, flush the db."""
         if self._acceptor is not None:
             self._acceptor.close()
+        await self.services.retention_task.stop()
         for session in list(self.sessions):
             session.end("session.shutdown")
         running = [s.task for s in self.sessions if s.task is not None]

@@ -43,6 +43,8 @@ class WardroomSession(asyncssh.SSHServerSession):
         self._closed = False
         self.app: WardroomApp | None = None
         self.size: tuple[int, int] = (80, 24)
+        self._writable = asyncio.Event()  # cleared while the client has not read enough
+        self._writable.set()
 
     # -- asyncssh callbacks ---------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -107,6 +109,17 @@ class WardroomSession(asyncssh.SSHServerSession):
             # Give the app a moment to unwind cleanly, then cancel whatever is left.
             asyncio.get_running_loop().call_later(2.0, self.task.cancel)
 
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    async def drain(self) -> None:
+        """Wait until the client has read enough: long exec output (an export) keeps pace
+        with its reader instead of piling up until the write-buffer limit cuts it off."""
+        await self._writable.wait()
+
     # -- TerminalPort, used by the driver ---------------------------------------------------
     def attach(self, driver: ChannelDriver) -> None:
         self._driver = driver
@@ -159,7 +172,8 @@ class WardroomSession(asyncssh.SSHServerSession):
         assert self._chan is not None
         chan = self._chan
         io = ExecIO(stdin=self._stdin, write=self._write_text,
-                    write_error=lambda text: chan.write_stderr(text.encode("utf-8")))
+                    write_error=lambda text: chan.write_stderr(text.encode("utf-8")),
+                    drain=self.drain)
         try:
             status = await run_exec(command, self._connection.identity, self._server, io)
         except asyncio.CancelledError:

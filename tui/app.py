@@ -10,6 +10,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.filter import Monochrome
 
+from store.hub import AccountClosed, Subscription, account_topic
 from store.roles import Role
 from tui import textual_guard
 from tui.context import SessionContext
@@ -45,6 +46,7 @@ class WardroomApp(App[int]):
         self.t = Translator(context.language)
         self.crashed = False
         self.farewell: str | None = None  # written to the terminal by the session after exit
+        self._account_events: Subscription | None = None
         # The console Textual builds reads the *server's* environment; each session gets
         # one that follows its own client's terminal instead.
         self.console = Console(
@@ -69,7 +71,21 @@ class WardroomApp(App[int]):
         return self.context.services
 
     async def on_mount(self) -> None:
+        account = self.context.account
+        if account is not None:
+            # Erased or disabled elsewhere (TUI, admin command): every session ends at once.
+            self._account_events = self.services.hub.subscribe(account_topic(account.id),
+                                                               self._on_account_event)
         self.push_screen(await self.first_screen())
+
+    def on_unmount(self) -> None:
+        if self._account_events is not None:
+            self._account_events.cancel()
+
+    def _on_account_event(self, event: object) -> None:
+        if isinstance(event, AccountClosed):
+            key = f"session.{event.reason}"
+            self.end_session(key if self.t.has(key) else "session.ended")
 
     async def first_screen(self) -> Any:
         """The next gate still to pass, else home; gates call it again once passed."""

@@ -1,4 +1,4 @@
-"""`admin user …`: add, list, disable, enable accounts and reset their passwords.
+"""`admin user …`: add, list, disable, enable and erase accounts and reset their passwords.
 
 Each action is one `actions.add_parser(...)` in `register` plus one handler below.
 """
@@ -19,7 +19,7 @@ ROLES = [role.value for role in Role]
 @group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "user", help="accounts: add, list, disable, enable, reset-password",
+        "user", help="accounts: add, list, disable, enable, reset-password, erase",
         description="Manage accounts. Passwords are never taken from the command line.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -47,6 +47,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reset.add_argument("name", metavar="NAME")
     _password_stdin(reset)
     reset.set_defaults(handler=reset_password)
+
+    erase = actions.add_parser(
+        "erase", help="erase a client and all its data irrecoverably (objection by letter)",
+        description="Erase a client account with its requests, bookings, ward rooms and "
+                    "messages, irrecoverably; its sessions end. Nothing happens unless "
+                    "--confirm repeats NAME.")
+    erase.add_argument("name", metavar="NAME")
+    erase.add_argument("--confirm", metavar="NAME", help="NAME again, to confirm")
+    erase.set_defaults(handler=erase_user)
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
@@ -131,4 +140,16 @@ async def reset_password(ctx: CommandContext, args: argparse.Namespace) -> int:
         ctx.out(f"password of {args.name} changed")
     else:
         _hand_over(ctx, args.name, one_time, beside_json=False)
+    return 0
+
+
+async def erase_user(ctx: CommandContext, args: argparse.Namespace) -> int:
+    if args.confirm is None:
+        raise CommandFailed("nothing was erased: repeat the username with --confirm NAME")
+    await ctx.services.erasure.erase_client(ctx.actor, args.name, args.confirm)
+    ctx.out(f"account {args.name} erased with all its data")
+    if ctx.local:
+        # As with disable: the hub that ends sessions lives in the server process.
+        ctx.write_error("note: sessions already open on a running server end only when the "
+                        "account is erased over ssh (… admin user erase)\n")
     return 0

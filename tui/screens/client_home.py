@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 from store.booking import Booking, BookingState
 from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
+from tui.screens.profile import ProfileScreen
 from tui.screens.request_form import RequestFormScreen
 from tui.widgets.top_bar import TopBar
 
@@ -25,6 +26,7 @@ class ClientHomeScreen(BookingsHome):
     BINDINGS = [
         Binding("enter", "open_selected", "client_home.key_open", priority=True),
         Binding("n", "new_request", "client_home.key_request"),
+        Binding("p", "profile", "key.profile"),
     ]
 
     def __init__(self) -> None:
@@ -105,6 +107,9 @@ class ClientHomeScreen(BookingsHome):
 
     def action_new_request(self) -> None:
         self.app.push_screen(RequestFormScreen(), self._request_filed)
+
+    def action_profile(self) -> None:
+        self.app.push_screen(ProfileScreen())
 
     async def _request_filed(self, request_id: int | None) -> None:
         if request_id is not None:

@@ -1,0 +1,35 @@
+"""`ssh NAME@HOST export`: the account's own data as one JSON document on stdout."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sshd_app.exec_router import EXIT_FAILED, EXIT_NOT_PERMITTED, EXIT_OK, EXIT_USAGE, command
+
+if TYPE_CHECKING:
+    from sshd_app.auth import ConnectionIdentity
+    from sshd_app.exec_router import ExecIO
+    from sshd_app.server import WardroomServer
+
+
+@command("export")
+async def export_own_data(argv: list[str], identity: ConnectionIdentity,
+                          server: WardroomServer, io: ExecIO) -> int:
+    if argv:
+        io.write_error("usage: export  (takes no arguments; prints your data as JSON)\n")
+        return EXIT_USAGE
+    assert identity.account is not None  # the router runs commands for accounts only
+    # Read afresh: the account may have been erased or disabled since this login.
+    account = await server.services.accounts.get(identity.account.id)
+    if account is None or account.disabled:
+        io.write_error("export: this account is closed.\n")
+        return EXIT_FAILED
+    if account.must_change_password:
+        # A one-time password is known to the staff member who set it: nothing to read yet.
+        io.write_error("export: please log in with a terminal and choose your own password "
+                       "first.\n")
+        return EXIT_NOT_PERMITTED
+    async for chunk in server.services.export.chunks(account):
+        io.write(chunk)
+        await io.drain()
+    return EXIT_OK

@@ -1,0 +1,53 @@
+"""Objection (Widerspruch): the client erases its account after typing its username."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Static
+
+from store.errors import Invalid, NotPermitted
+from tui.screens.base import WardroomScreen
+from tui.widgets.fields import Field
+from tui.widgets.top_bar import TopBar
+
+
+class ObjectionScreen(WardroomScreen):
+    SCREEN_NAME = "objection"
+    BINDINGS = [Binding("escape", "back", "key.back")]
+
+    def compose(self) -> ComposeResult:
+        account = self.wardroom.context.account
+        assert account is not None
+        yield TopBar(self.t("objection.title"), account.username)
+        with VerticalScroll(id="form"):
+            yield Static(self.t("objection.what"), classes="paragraph", markup=False)
+            yield Static(self.t("objection.final"), classes="paragraph objection-warning",
+                         markup=False)
+            yield Static(self.t("objection.copy_first", name=account.username),
+                         classes="paragraph", markup=False)
+            yield Label(self.t("objection.type_name"))
+            yield Field(id="confirm-name")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-name", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        account = self.wardroom.context.account
+        assert account is not None
+        status = self.query_one("#status", Static)
+        try:
+            # The service compares the typed name itself; on success it closes the account,
+            # which ends this session (and every other one of the client) with a farewell.
+            await self.wardroom.services.erasure.erase_client(account, account.username,
+                                                              event.value)
+        except Invalid:
+            status.update(self.t("objection.mismatch"))
+        except NotPermitted:
+            status.update(self.t("objection.refused"))
+
+    def action_back(self) -> None:
+        self.dismiss()
