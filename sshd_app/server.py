@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import asyncssh
 
+from sshd_app import kex_guess
 from sshd_app.config import Settings
 from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
     from sshd_app.session import WardroomSession
 
 log = logging.getLogger("wardroom.server")
+
+# dbclient guesses its key exchange; asyncssh would judge that guess wrongly.
+kex_guess.install()
 
 # Post-quantum hybrid first; curve25519 only for clients older than OpenSSH 9.9.
 KEX_PQ = ("mlkem768x25519-sha256",)
