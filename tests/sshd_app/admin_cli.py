@@ -1,0 +1,107 @@
+"""The admin command tree driven two ways with one test body: over SSH exec and locally.
+
+Test modules parametrise a fixture over TRANSPORTS with `staff_transport`; `db_snapshot`
+proves that a refused command changed nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import io
+import shlex
+import sys
+from dataclasses import dataclass
+
+import asyncssh
+from argon2 import PasswordHasher
+
+from sshd_app.cli import local_admin
+from store.database import Database
+from store.passwords import PasswordVault
+from store.roles import Role
+from tests.conftest import PASSWORD, RunningServer
+
+STAFF = "boss"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class SshAdmin:
+    """`ssh boss@HOST admin …` against the running test server."""
+
+    name = "ssh"
+    actor = STAFF
+
+    def __init__(self, world: RunningServer) -> None:
+        self.world = world
+
+    async def run(self, *argv: str, stdin: str | None = None) -> Outcome:
+        async with asyncssh.connect("127.0.0.1", self.world.port, username=STAFF,
+                                    password=PASSWORD, known_hosts=None, client_keys=[],
+                                    agent_path=None) as conn:
+            process = await conn.create_process(shlex.join(["admin", *argv]))
+            # End of input is sent even for empty input, as `ssh … < /dev/null` would; a
+            # command that finished without reading its input has closed the channel already.
+            with contextlib.suppress(BrokenPipeError):
+                process.stdin.write(stdin or "")
+                process.stdin.write_eof()
+            result = await process.wait()
+        return Outcome(int(result.exit_status or 0), str(result.stdout), str(result.stderr))
+
+
+class LocalAdmin:
+    """`wardroom admin --db PATH …` on the host, against the same database file and clock."""
+
+    name = "local"
+    actor = f"host:{getpass.getuser()}"
+
+    def __init__(self, world: RunningServer) -> None:
+        self.world = world
+
+    async def run(self, *argv: str, stdin: str | None = None) -> Outcome:
+        out, err = io.StringIO(), io.StringIO()
+        vault = PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        saved_stdin = sys.stdin
+        sys.stdin = io.StringIO(stdin or "")
+        try:
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = await local_admin(self.world.settings, list(argv),
+                                         clock=self.world.clock, vault=vault)
+        finally:
+            sys.stdin = saved_stdin
+        return Outcome(code, out.getvalue(), err.getvalue())
+
+
+AdminTransport = SshAdmin | LocalAdmin
+
+
+TRANSPORTS = ("ssh", "local")
+
+
+async def staff_transport(name: str, world: RunningServer) -> AdminTransport:
+    """The staff account exists either way, so both transports see the same accounts."""
+    await world.add_account(STAFF, Role.ADMIN)
+    return SshAdmin(world) if name == "ssh" else LocalAdmin(world)
+
+
+async def db_snapshot(db: Database) -> dict[str, list[tuple]]:
+    """Every row of every table; logins are left out of the audit trail, since an SSH
+    transport logs one in per command."""
+    tables = [r["name"] for r in await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    snapshot = {}
+    for table in tables:
+        rows = await db.fetchall(f"SELECT * FROM {table} ORDER BY rowid")
+        snapshot[table] = [tuple(r) for r in rows
+                           if not (table == "audit" and r["action"] == "staff.login")]
+    return snapshot
