@@ -1,0 +1,132 @@
+"""The retention purge of 100,000 messages: total time and the longest event-loop stall (run by
+hand; prints a table).
+
+    /work/venv/bin/python -m benchmarks.purge [--messages 100000] [--rooms 1 100 1000]
+
+For each room count, fills a temporary database with that many due ward rooms holding the
+messages between them, then runs the purge while a heartbeat task sleeps 1 ms at a time and
+records how late it wakes (the loop stall), and a second task asks the database a trivial
+question every 5 ms and records how long it waits (what another session's query would wait).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+
+from store.clock import FrozenClock, to_iso
+from store.passwords import PasswordVault
+from store.roles import Role
+from store.services import Services
+
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+PASSWORD = "benchmark-password"
+BODY = ("Heute war ein besserer Tag. Ich bin eine halbe Stunde spazieren gegangen, "
+        "ohne Pause, und habe danach gut geschlafen. Die Übungen helfen. ") * 2
+
+
+@dataclass
+class Measurement:
+    rooms: int
+    messages: int
+    seconds: float
+    loop_stall_max_ms: float
+    loop_stall_p99_ms: float
+    db_wait_max_ms: float
+    files_after_kib: int
+
+
+async def fill(services: Services, clock: FrozenClock, rooms: int, messages: int) -> None:
+    staff = await services.accounts.create("office", Role.ADMIN, PASSWORD)
+    await services.accounts.create("berater", Role.COUNSELLOR, PASSWORD)
+    per_room, extra = divmod(messages, rooms)
+    for room in range(rooms):
+        client = await services.accounts.create(f"klient{room:05d}", Role.CLIENT, PASSWORD)
+        booking = await services.bookings.create(staff, client.username, "berater", weeks=1,
+                                                 start=clock.now())
+        count = per_room + (1 if room < extra else 0)
+        sent = to_iso(clock.now() + timedelta(hours=1))
+        async with services.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
+                " VALUES (?, ?, 'client', ?, ?)",
+                ((booking.id, client.id, sent, f"{i} {BODY}") for i in range(count)))
+    await services.db.checkpoint()
+
+
+async def heartbeat(stop: asyncio.Event, stalls: list[float], tick: float = 0.001) -> None:
+    last = time.perf_counter()
+    while not stop.is_set():
+        await asyncio.sleep(tick)
+        now = time.perf_counter()
+        stalls.append(max(now - last - tick, 0.0))
+        last = now
+
+
+async def db_prober(services: Services, stop: asyncio.Event, waits: list[float]) -> None:
+    while not stop.is_set():
+        asked = time.perf_counter()
+        await services.db.fetchone("SELECT 1")
+        waits.append(time.perf_counter() - asked)
+        await asyncio.sleep(0.005)
+
+
+def folder_size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir())
+
+
+async def measure(rooms: int, messages: int) -> Measurement:
+    with tempfile.TemporaryDirectory() as folder:
+        db_path = Path(folder) / "purge.db"
+        clock = FrozenClock(START)
+        vault = PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        services = await Services.open(db_path, clock=clock, vault=vault)
+        try:
+            await fill(services, clock, rooms, messages)
+            clock.advance(timedelta(weeks=1, days=56))
+            stop = asyncio.Event()
+            stalls: list[float] = []
+            waits: list[float] = []
+            watchers = [asyncio.create_task(heartbeat(stop, stalls)),
+                        asyncio.create_task(db_prober(services, stop, waits))]
+            await asyncio.sleep(0.05)
+            started = time.perf_counter()
+            result = await services.retention_task.purge()
+            seconds = time.perf_counter() - started
+            stop.set()
+            await asyncio.gather(*watchers)
+            assert len(result.rooms) == rooms and result.messages == messages, result
+            files = await asyncio.to_thread(folder_size, Path(folder))
+        finally:
+            await services.close()
+            vault.close()
+    stalls.sort()
+    return Measurement(rooms, messages, seconds, stalls[-1] * 1000,
+                       stalls[int(len(stalls) * 0.99)] * 1000, max(waits) * 1000,
+                       files // 1024)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=100_000)
+    parser.add_argument("--rooms", type=int, nargs="+", default=[1, 100, 1000])
+    args = parser.parse_args()
+    header = ("rooms", "messages", "purge s", "loop stall max ms", "p99 ms",
+              "db wait max ms", "files after KiB")
+    print(" | ".join(header))
+    for rooms in args.rooms:
+        m = asyncio.run(measure(rooms, args.messages))
+        print(" | ".join([f"{m.rooms}", f"{m.messages}", f"{m.seconds:.2f}",
+                          f"{m.loop_stall_max_ms:.1f}", f"{m.loop_stall_p99_ms:.1f}",
+                          f"{m.db_wait_max_ms:.0f}", f"{m.files_after_kib}"]), flush=True)
+
+
+if __name__ == "__main__":
+    main()
