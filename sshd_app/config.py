@@ -38,6 +38,10 @@ class Settings:
     second_factor_required: bool = True
     retention_interval_minutes: int = 5
     pq_only: bool = False
+    backup_destinations: tuple[str, ...] = ()
+    backup_key_file: str = ""
+    backup_interval_hours: int = 24
+    backup_max_age_days: int = 56
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     config_file: str | None = field(default=None, repr=False, compare=False)
 
@@ -70,11 +74,17 @@ EXPLANATIONS = {
                                   "past their deletion date.",
     "pq_only": "Offer only the post-quantum key exchange; clients older than OpenSSH 9.9 "
                "cannot connect.",
+    "backup_destinations": "Directories that each receive every encrypted backup (one per "
+                           "site); a list, or paths joined by ':' in the environment.",
+    "backup_key_file": "The backup key made by `wardroom keygen`; outside the database "
+                       "directory and the destinations.",
+    "backup_interval_hours": "Hours between two scheduled backups.",
+    "backup_max_age_days": "Days after which a backup is deleted (at most 56, 8 weeks).",
 }
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("sources", "config_file"))
 # SPEC: a connection gets at most 30 s to log in.
-_MAXIMA = {"login_timeout_seconds": 30}
+_MAXIMA = {"login_timeout_seconds": 30, "backup_max_age_days": 56}
 
 
 def env_name(name: str) -> str:
@@ -101,6 +111,8 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
     and flag values are text and are converted. Errors name the key as `label` spells it."""
     kind = _kind(name)
     try:
+        if kind is tuple:
+            return _coerce_list(value, typed)
         if typed and type(value) is not kind:
             raise TypeError(value)
         if kind is bool:
@@ -126,8 +138,18 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
         raise ConfigError(f"{label}: bad value {value!r}, expected {_expected(name)}") from error
 
 
+def _coerce_list(value: Any, typed: bool) -> tuple[str, ...]:
+    """A TOML array of texts; from the environment or a flag, texts joined by ':' like PATH."""
+    items = value if typed else str(value).split(os.pathsep)
+    if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        raise TypeError(value)
+    return tuple(items)
+
+
 def _expected(name: str) -> str:
     kind = _kind(name)
+    if kind is tuple:
+        return "a list of non-empty texts"
     if kind is bool:
         return "true or false"
     if kind is int:
