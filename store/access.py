@@ -17,13 +17,16 @@ def is_party(actor: Account, booking: Booking) -> bool:
 
 
 def can_see_booking(actor: Account, booking: Booking, now: datetime) -> bool:
-    """Listing a booking (who, when) — not its room's contents."""
+    """Listing a booking (who, when) — not its room's contents. Past its deletion date a
+    booking counts as deleted for everyone, staff included, even before the purge ran."""
     state = booking.state(now)
+    if state is BookingState.DUE:
+        return False
     if actor.role is Role.ADMIN:
         return True
     if actor.role is Role.COUNSELLOR:
         return actor.id == booking.counsellor_id and state is BookingState.ACTIVE
-    return actor.id == booking.client_id and state is not BookingState.DUE
+    return actor.id == booking.client_id
 
 
 def can_read_room(actor: Account, booking: Booking, now: datetime) -> bool:

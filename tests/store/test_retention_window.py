@@ -49,10 +49,13 @@ async def test_readable_until_the_last_second(services, clock, days):
 
     clock.set(deletes_at - SECOND)
     assert await _client_sees_room(services, world)
+    assert (await services.bookings.visible(world.admin, world.booking.id)).id == world.booking.id
     clock.set(deletes_at)
     assert not await _client_sees_room(services, world)
-    # and staff listings hide it too, before the purge has run
+    # and staff see no trace of it either, before the purge has run
     assert world.booking.id not in [b.id for b in await services.bookings.for_actor(world.admin)]
+    with pytest.raises(NotFound):
+        await services.bookings.visible(world.admin, world.booking.id)
     assert await services.db.fetchone("SELECT 1 FROM booking WHERE id = ?", (world.booking.id,))
 
 
