@@ -97,7 +97,7 @@ class WardroomApp(App[int]):
         if account is None:
             return RegisterScreen()
         # Consent comes before anything else, so no screen with data opens without it.
-        pending = await self.services.policy.pending_for(account) if account else None
+        pending = await self.services.policy.pending_for(account)
         if pending is not None:
             return ConsentScreen(pending)
         if account is not None and account.must_change_password:
