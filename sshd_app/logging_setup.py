@@ -6,12 +6,17 @@ import logging
 import time
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
+def line_formatter() -> logging.Formatter:
+    """The one line format; docs/fail2ban/wardroom.conf is written (and tested) against it."""
     formatter = logging.Formatter("%(asctime)sZ %(levelname)s %(name)s: %(message)s",
                                   "%Y-%m-%dT%H:%M:%S")
     formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    return formatter
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(line_formatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
