@@ -212,3 +212,31 @@ async def test_task_runs_at_start_and_stops(services, clock):
 async def test_secure_delete_is_on(services):
     row = await services.db.fetchone("PRAGMA secure_delete")
     assert row[0] == 1
+
+
+async def test_task_wakes_at_the_next_deletion_date(services, clock, monkeypatch):
+    monkeypatch.setattr(store.purge, "MIN_SLEEP_SECONDS", 0.01)
+    worlds = await _rooms(services, clock, 1)
+    deletes_at = worlds[0].ends + 56 * DAY
+    clock.set(deletes_at - timedelta(seconds=0.1))
+    asleep = asyncio.Event()
+    real_delay = store.purge.RetentionTask._seconds_to_next
+
+    async def noting_the_delay(task, interval_seconds):
+        delay = await real_delay(task, interval_seconds)
+        asleep.set()
+        return delay
+
+    monkeypatch.setattr(store.purge.RetentionTask, "_seconds_to_next", noting_the_delay)
+    services.retention_task.start(interval_seconds=3600)
+    try:
+        await asyncio.wait_for(asleep.wait(), 10)  # the run at start found nothing due
+        assert await _left(services, worlds[0].booking.id) == WHOLE
+        clock.advance(timedelta(seconds=0.2))
+        for _ in range(100):
+            if (await _left(services, worlds[0].booking.id)) == GONE:
+                break
+            await asyncio.sleep(0.02)
+        assert await _left(services, worlds[0].booking.id) == GONE
+    finally:
+        await services.retention_task.stop()
