@@ -36,7 +36,10 @@ class WardroomApp(App[int]):
     TITLE = "wardroom"
     BINDINGS = [
         Binding("ctrl+q", "logout", "key.logout", priority=True),
+        Binding("f1", "help", "help.key", priority=True),
         Binding("f2", "notice", "key.notice", priority=True),
+        # Not a priority binding: a focused text field takes "?" as a character first.
+        Binding("question_mark", "help", "help.key", show=False),
     ]
 
     def __init__(self, context: SessionContext, port: TerminalPort) -> None:
@@ -123,6 +126,15 @@ class WardroomApp(App[int]):
 
     def action_logout(self) -> None:
         self.exit(0)
+
+    def action_help(self) -> None:
+        """Help about the screen in front; pressed again on the help, it closes."""
+        from tui.screens.help import HelpScreen
+
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+        else:
+            self.push_screen(HelpScreen.about(self.screen))
 
     def action_notice(self) -> None:
         from tui.screens.notice import NoticeScreen
