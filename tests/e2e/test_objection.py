@@ -19,7 +19,7 @@ async def _to_objection(client: TerminalClient) -> None:
     await client.type(ESC)
     await client.wait_for("Profil")
     await client.type("p")
-    await client.wait_for("Widerspruch")
+    await client.wait_for("Wie lange Ihre beendeten")
     # retention choice → (save, disabled) → language choice → save language → objection
     for key in (TAB, TAB, TAB, ENTER):
         await client.type(key)
