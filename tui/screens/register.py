@@ -44,7 +44,8 @@ class RegisterScreen(WardroomScreen):
             yield Field(id="repeat", password=True)
             yield Label(self.t("register.request"))
             yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
-            yield Static("", id="status", markup=False)
+        # Outside the scrolling form, so the reason is seen whichever field has the cursor.
+        yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -53,8 +54,13 @@ class RegisterScreen(WardroomScreen):
     def _value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
 
-    def _say(self, key: str, **values: object) -> None:
+    def _say(self, key: str, *fix: str, **values: object) -> None:
+        """Show why, and put the cursor into the emptied field(s) that need fixing."""
         self.query_one("#status", Static).update(self.t(key, **values))
+        for name in fix:
+            self.query_one(f"#{name}", Input).clear()
+        if fix:
+            self.query_one(f"#{fix[0]}", Input).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         position = _FIELDS.index(event.input.id or "username")
@@ -71,18 +77,18 @@ class RegisterScreen(WardroomScreen):
         if not is_valid_username(name):
             # A reserved name is a fine name that someone (the system) already has.
             self._say("register.not_available" if name in RESERVED
-                      else "register.invalid_username")
+                      else "register.invalid_username", "username")
             return False
         if await self.wardroom.services.accounts.by_username(name) is not None:
-            self._say("register.not_available")
+            self._say("register.not_available", "username")
             return False
         if self._value("password") != self._value("repeat"):
-            self._say("register.mismatch")
+            self._say("register.mismatch", "password", "repeat")
             return False
         try:
             check_password_rules(self._value("password"))
         except WeakPassword:
-            self._say("register.too_short", min=MIN_PASSWORD_LENGTH)
+            self._say("register.too_short", "password", "repeat", min=MIN_PASSWORD_LENGTH)
             return False
         if self._value("request").strip():
             try:
@@ -108,10 +114,10 @@ class RegisterScreen(WardroomScreen):
                     language=context.language, tx=tx)
                 await services.policy.record_acceptance(tx, account, self._version)
         except (AccountExists, InvalidUsername):
-            self._say("register.not_available")
+            self._say("register.not_available", "username")
             return
         except WeakPassword:
-            self._say("register.too_short", min=MIN_PASSWORD_LENGTH)
+            self._say("register.too_short", "password", "repeat", min=MIN_PASSWORD_LENGTH)
             return
         if self._value("request").strip():
             await services.requests.file(account, self._value("request"))
