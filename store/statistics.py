@@ -79,9 +79,15 @@ class StatsReport:
 
 
 class AccessStatistics:
+    """Views wait in memory and one writer task stores all waiting views in one transaction,
+    so a burst of views (everyone reconnecting) costs a few commits, not one each, and never
+    queues up ahead of a message someone is sending. The writer exists only while views wait.
+    """
+
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._pending: set[asyncio.Task[None]] = set()
+        self._waiting: list[tuple[str, str, str, str]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     def record_view(self, visit: str, screen: str) -> None:
         """Log one screen view without making the caller wait; a failure is only logged."""
@@ -89,41 +95,55 @@ class AccessStatistics:
             log.error("screen view not recorded: malformed visit id or screen name")
             return
         moment = berlin(self._db.clock.now())
-        task = asyncio.get_running_loop().create_task(
-            self._insert(moment.date().isoformat(), moment.strftime("%H:%M"), screen, visit))
-        self._pending.add(task)
-        task.add_done_callback(self._finished)
+        self._waiting.append((moment.date().isoformat(), moment.strftime("%H:%M"), screen,
+                              visit))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write_waiting())
 
-    async def _insert(self, day: str, time: str, screen: str, visit: str) -> None:
-        await self._db.execute(
-            "INSERT INTO screen_view (date, time, screen, visit) VALUES (?, ?, ?, ?)",
-            (day, time, screen, visit))
+    async def _write_waiting(self) -> None:
+        while self._waiting:
+            views, self._waiting = self._waiting, []
+            try:
+                await self._insert(views)
+            except Exception:
+                log.exception("screen view not recorded: %d views lost", len(views))
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self._pending.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("screen view not recorded", exc_info=task.exception())
+    async def _insert(self, views: list[tuple[str, str, str, str]]) -> None:
+        async with self._db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO screen_view (date, time, screen, visit) VALUES (?, ?, ?, ?)", views)
 
     async def settle(self) -> None:
         """Wait for the views still being written (before closing the database)."""
-        while self._pending:
-            await asyncio.gather(*self._pending, return_exceptions=True)
+        while self._writer is not None and not self._writer.done():
+            await self._writer
 
-    async def report(self, actor: Account, days: int) -> StatsReport:
-        """Aggregates of the last `days` days (today included); never single views."""
+    def _window(self, actor: Account, days: int) -> tuple[date, date]:
         if not is_staff(actor):
             raise NotPermitted("only staff see the access statistics")
         if not 1 <= days <= MAX_DAYS:
             raise Invalid(f"--days must be between 1 and {MAX_DAYS}")
         last = berlin(self._db.clock.now()).date()
-        first = last - timedelta(days=days - 1)
+        return last - timedelta(days=days - 1), last
+
+    async def daily_visits(self, actor: Account, days: int) -> list[DailyVisits]:
+        """Visits per day of the last `days` days, today included, zeros included."""
+        return await self._daily_visits(*self._window(actor, days))
+
+    async def _daily_visits(self, first: date, last: date) -> list[DailyVisits]:
+        rows = await self._db.fetchall(
+            "SELECT date, count(DISTINCT visit) AS visits FROM screen_view"
+            " WHERE date BETWEEN ? AND ? GROUP BY date", (first.isoformat(), last.isoformat()))
+        visits = {r["date"]: int(r["visits"]) for r in rows}
+        return [DailyVisits(d, visits.get(d, 0)) for d in _days(first, last)]
+
+    async def report(self, actor: Account, days: int) -> StatsReport:
+        """Aggregates of the last `days` days (today included); never single views."""
+        first, last = self._window(actor, days)
         window = (first.isoformat(), last.isoformat())
         view_rows = await self._db.fetchall(
             "SELECT date, screen, count(*) AS views FROM screen_view"
             " WHERE date BETWEEN ? AND ? GROUP BY date, screen ORDER BY date, screen", window)
-        visit_rows = await self._db.fetchall(
-            "SELECT date, count(DISTINCT visit) AS visits FROM screen_view"
-            " WHERE date BETWEEN ? AND ? GROUP BY date", window)
         path_rows = await self._db.fetchall(
             "SELECT source, target, count(*) AS n FROM ("
             "  SELECT LAG(screen) OVER (PARTITION BY visit ORDER BY rowid) AS source,"
@@ -131,11 +151,10 @@ class AccessStatistics:
             " WHERE source IS NOT NULL AND source != target"
             " GROUP BY source, target ORDER BY n DESC, source, target LIMIT ?",
             (*window, TOP_PATHS))
-        visits = {r["date"]: int(r["visits"]) for r in visit_rows}
         return StatsReport(
             first_day=window[0], last_day=window[1],
             views=[ScreenViews(r["date"], r["screen"], int(r["views"])) for r in view_rows],
-            visits=[DailyVisits(d, visits.get(d, 0)) for d in _days(first, last)],
+            visits=await self._daily_visits(first, last),
             paths=[ScreenStep(r["source"], r["target"], int(r["n"])) for r in path_rows],
         )
 

@@ -28,4 +28,4 @@ CREATE TABLE screen_view (
     screen  TEXT NOT NULL,
     visit   TEXT NOT NULL
 );
-CREATE INDEX screen_view_date ON screen_view(date);
+CREATE INDEX screen_view_date ON screen_view(date, visit, screen);

@@ -51,3 +51,23 @@ async def test_only_staff_and_sane_windows(services):
     for days in (0, -1, 367):
         with pytest.raises(Invalid):
             await services.statistics.report(staff, days)
+
+
+async def test_a_burst_of_views_is_one_transaction_in_order(services):
+    statistics = services.statistics
+    batches: list[int] = []
+    insert = statistics._insert
+
+    async def counting(views):
+        batches.append(len(views))
+        await insert(views)
+
+    statistics._insert = counting  # type: ignore[method-assign]
+    visit = new_visit_id()
+    screens = [f"screen_{n}" for n in range(100)]
+    for screen in screens:
+        statistics.record_view(visit, screen)
+    await statistics.settle()
+    assert batches == [100]
+    rows = await services.db.fetchall("SELECT screen FROM screen_view ORDER BY rowid")
+    assert [r["screen"] for r in rows] == screens

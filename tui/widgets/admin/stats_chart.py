@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.widget import Widget
 
-from store.statistics import StatsReport
+from store.statistics import DailyVisits
 
 if TYPE_CHECKING:
     from tui.app import WardroomApp
@@ -35,22 +35,23 @@ class StatsChart(Widget):
 
     def __init__(self) -> None:
         super().__init__(id="stats-chart")
-        self._report: StatsReport | None = None
+        self._visits: list[DailyVisits] | None = None
 
     @property
     def wardroom(self) -> WardroomApp:
         return cast("WardroomApp", self.app)
 
     async def on_mount(self) -> None:
-        self._report = await self.wardroom.services.statistics.report(
-            self.wardroom.context.account, CHART_DAYS)
+        account = self.wardroom.context.account
+        assert account is not None
+        self._visits = await self.wardroom.services.statistics.daily_visits(account, CHART_DAYS)
         self.refresh(layout=True)
 
     def render(self) -> Text:
         t = self.wardroom.t
-        if self._report is None:
+        if self._visits is None:
             return Text(t("stats_chart.loading"))
-        counts = [day.visits for day in self._report.visits]
+        counts = [day.visits for day in self._visits]
         peak = max(counts, default=0)
         scale = len(str(peak))
         column = max(1, min(3, (self.size.width - scale - 1) // len(counts)))
@@ -62,7 +63,7 @@ class StatsChart(Widget):
             chart.append(bars, style="bold")
         chart.append("\n" + " " * scale + "└" + "─" * (column * len(counts)))
         first, last = (date.fromisoformat(day).strftime(t("stats_chart.date_format"))
-                       for day in (self._report.first_day, self._report.last_day))
+                       for day in (self._visits[0].date, self._visits[-1].date))
         gap = max(column * len(counts) - len(first) - len(last), 1)
         chart.append("\n" + " " * (scale + 1) + first + " " * gap + last)
         return chart
