@@ -184,6 +184,45 @@ async def apply_pragmas(conn: aiosqlite.Connection) -> None:
             raise DatabaseError(f"PRAGMA {name} is {actual!r}, wardroom needs {expected!r}")
 
 
+def copy_database(source: Path, target: Path) -> None:
+    """A consistent copy of the whole database `source` into the file `target`, by SQLite's
+    online backup API on a connection of its own; blocking, so callers run it in a worker
+    thread, and the server's connection keeps writing meanwhile (WAL lets a reader and a
+    writer overlap)."""
+    reader = sqlite3.connect(source)
+    try:
+        reader.execute("PRAGMA query_only = ON")
+        copy = sqlite3.connect(target)
+        try:
+            # All pages in one step, i.e. inside one read transaction: a copy made in smaller
+            # steps restarts whenever another connection writes, so under live chat it might
+            # never finish.
+            reader.backup(copy)
+        finally:
+            copy.close()
+    finally:
+        reader.close()
+
+
+async def integrity_problems(path: Path) -> list[str]:
+    """What `PRAGMA integrity_check` finds wrong with a database file nobody has open
+    ([] when it is sound); a file that is not a database at all is one problem."""
+    return await asyncio.to_thread(_integrity_problems, path)
+
+
+def _integrity_problems(path: Path) -> list[str]:
+    try:
+        conn = sqlite3.connect(path)
+        try:
+            rows = conn.execute("PRAGMA integrity_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as error:
+        return [str(error)]
+    problems = [str(row[0]) for row in rows]
+    return [] if problems == ["ok"] else problems
+
+
 def _split_sql(script: str) -> list[str]:
     """Split a migration into statements, using SQLite's own idea of a complete statement
     (so a ';' inside a comment, literal or trigger body does not split it)."""

@@ -1,0 +1,177 @@
+"""`wardroom restore`: a backup put in place of the database, every erasure since replayed.
+
+The order keeps unerased data from ever lying where a server could serve it:
+1. the database's lock, exclusively: no server and no admin command has it open;
+2. the backup decrypted beside the database into a temporary file (each chunk authenticated
+   before it is written) and checked with PRAGMA integrity_check; a failure stops here with
+   the database untouched;
+3. the erasure ledger read from the current database, the one place that knows which
+   erasures came after the backup;
+4. in the temporary file: every ledger entry the backup's own ledger lacks is replayed with
+   its original time (so the ledger stays complete for a later restore), then retention runs;
+5. only then the swap: the old database stays linked aside until the new one is in place, and
+   is then overwritten and removed with its -wal and -shm.
+
+Entries are compared whole rather than by the backup's time: an erasure that committed while
+the backup was being copied may carry an earlier time, and is still replayed if the backup
+does not know it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from store.audit import AuditTrail
+from store.backup_file import BackupHeader, BackupUnreadable, decrypt
+from store.backup_key import BackupKey
+from store.backups import backup_id
+from store.clock import Clock, from_iso
+from store.database import Database, DatabaseError, Transaction, integrity_problems
+from store.database_lock import holding
+from store.erasure import delete_client
+from store.erasure_ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
+from store.errors import Invalid
+from store.hub import Hub
+from store.purge import RetentionTask, delete_room
+from store.roles import Role
+from store.shredding import shred_database, sqlite_companions
+
+
+class LedgerUnavailable(Invalid):
+    """The current database's erasure ledger cannot be read, so the restore will not run
+    unless told to go without it."""
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    backup_id: int
+    created_at: datetime
+    rooms_replayed: int
+    accounts_replayed: int
+    retention_rooms: int
+    retention_messages: int
+
+
+def aside_path(db_path: Path) -> Path:
+    """Where the old database waits while the restored one is put in place."""
+    return db_path.with_name(db_path.name + ".pre-restore")
+
+
+async def restore(backup: Path, db_path: Path, key: BackupKey, clock: Clock, actor_name: str,
+                  *, without_ledger: bool = False) -> RestoreReport:
+    with holding(db_path, exclusive=True):
+        if await asyncio.to_thread(aside_path(db_path).exists):
+            raise Invalid(f"{aside_path(db_path)} is left from a restore that did not finish; "
+                          "see docs/backup-runbook.md before restoring again")
+        fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.restore-")
+        restored = Path(name)
+        try:
+            header = await asyncio.to_thread(_decrypt_into, backup, fd, key)
+            if problems := await integrity_problems(restored):
+                raise BackupUnreadable(f"the database inside the backup is damaged: "
+                                       f"{problems[0]}")
+            current = [] if without_ledger else await _current_ledger(db_path, clock)
+            report = await _bring_up_to_date(restored, header, current, clock, actor_name)
+            await asyncio.to_thread(_swap, restored, db_path)
+        except BaseException:
+            await asyncio.to_thread(shred_database, restored)
+            raise
+    return report
+
+
+def _decrypt_into(backup: Path, fd: int, key: BackupKey) -> BackupHeader:
+    with os.fdopen(fd, "wb") as out:
+        header = decrypt(backup, out, key)
+        out.flush()
+        os.fsync(out.fileno())
+    return header
+
+
+async def _current_ledger(db_path: Path, clock: Clock) -> list[ErasureEntry]:
+    advice = ("; if the database is lost or beyond reading, restore with --without-ledger "
+              "and follow docs/backup-runbook.md")
+    if not await asyncio.to_thread(db_path.exists):
+        raise LedgerUnavailable(f"there is no database at {db_path} whose erasure ledger "
+                                f"could be replayed{advice}")
+    try:
+        db = await Database.open(db_path, clock)
+        try:
+            return await erasures_since(db)
+        finally:
+            await db.close()
+    except (sqlite3.Error, DatabaseError) as error:
+        raise LedgerUnavailable(f"cannot read the erasure ledger of {db_path} "
+                                f"({error}){advice}") from None
+
+
+async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[ErasureEntry],
+                            clock: Clock, actor_name: str) -> RestoreReport:
+    db = await Database.open(restored, clock)
+    try:
+        known = set(await erasures_since(db))
+        pending = [entry for entry in current if entry not in known]
+        audit = AuditTrail(db)
+        async with db.transaction() as tx:
+            for entry in pending:
+                await _replay(tx, entry)
+            await audit.record(tx, actor_name, "backup.restore", backup_id(header.created_at))
+            tx.mark_erasure()
+        purged = await RetentionTask(db, Hub(), audit).purge()
+    finally:
+        await db.close()
+    return RestoreReport(
+        backup_id(header.created_at), header.created_at,
+        rooms_replayed=sum(e.kind is ErasureKind.ROOM for e in pending),
+        accounts_replayed=sum(e.kind is ErasureKind.ACCOUNT for e in pending),
+        retention_rooms=len(purged.rooms), retention_messages=purged.messages)
+
+
+async def _replay(tx: Transaction, entry: ErasureEntry) -> None:
+    """Delete what the entry names, if the backup still has it, and record the entry."""
+    at = from_iso(entry.at)
+    if entry.kind is ErasureKind.ROOM:
+        if await tx.fetchone("SELECT 1 FROM booking WHERE id = ?", (entry.target_id,)):
+            await delete_room(tx, entry.target_id, at)
+            return
+    else:
+        row = await tx.fetchone("SELECT username FROM account WHERE id = ? AND role = ?",
+                                (entry.target_id, Role.CLIENT.value))
+        if row is not None:
+            await delete_client(tx, entry.target_id, row["username"], at)
+            return
+    await record_erasure(tx, entry.kind, entry.target_id, at)
+
+
+def _swap(restored: Path, db_path: Path) -> None:
+    aside = aside_path(db_path)
+    moved: list[tuple[Path, Path]] = []
+    if db_path.exists():
+        shutil.copymode(db_path, restored)
+        # A second name for the old file: the database path is never missing, and the old
+        # data is only overwritten once the restored file has taken its place.
+        os.link(db_path, aside)
+        # A write-ahead log left beside the old file would be applied to the restored one.
+        for old, kept in zip(sqlite_companions(db_path), sqlite_companions(aside), strict=True):
+            if old.exists():
+                os.replace(old, kept)
+                moved.append((old, kept))
+    try:
+        os.replace(restored, db_path)
+    except BaseException:
+        for old, kept in moved:
+            os.replace(kept, old)
+        aside.unlink(missing_ok=True)
+        raise
+    directory = os.open(db_path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+    shred_database(aside)

@@ -1,0 +1,261 @@
+"""Restore: a round trip, erasures after the backup re-applied down to the bytes, and every bad
+backup refused with the current database left exactly as it was."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from store.backup_file import BackupUnreadable
+from store.backup_key import create_key_file
+from store.backups import backup_file_name
+from store.database_lock import DatabaseInUse, holding
+from store.erasure_ledger import ErasureKind, erasures_since
+from store.restore import LedgerUnavailable, aside_path, restore
+from store.services import Services
+from tests.backup_world import backup_plan, backups_for, files_in
+from tests.retention_world import ended_room_with_marker, make_world, marker_text, new_token
+
+DAY = timedelta(days=1)
+
+
+@pytest.fixture
+async def services(tmp_path, clock, fast_vault) -> AsyncIterator[Services]:
+    """Each test closes it itself: a restore needs the server stopped."""
+    opened = await Services.open(tmp_path / "wardroom.db", clock=clock, vault=fast_vault)
+    yield opened
+    with contextlib.suppress(ValueError):  # "no active connection": closed already
+        await opened.close()
+
+
+async def _messages(services: Services) -> list[tuple]:
+    return [tuple(r) for r in await services.db.fetchall(
+        "SELECT id, booking_id, sender_role, sent_at, body FROM message ORDER BY id")]
+
+
+async def _reopen(services: Services) -> Services:
+    return await Services.open(services.db.path, clock=services.clock, vault=services.vault)
+
+
+def _marker_anywhere(directory: Path, token: str) -> list[str]:
+    """Every file in the directory (database, -wal, -shm, leftovers of any kind) that still
+    holds either end of the token's message."""
+    needles = (f"{token}-START".encode(), f"{token}-END".encode())
+    return [name for name, data in files_in(directory).items()
+            if any(needle in data for needle in needles)]
+
+
+def _hashes(directory: Path) -> dict[str, str]:
+    """Every file's hash but the lock file's, which a restore creates empty if missing."""
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files_in(directory).items()
+            if not name.endswith(".lock")}
+
+
+async def test_restore_round_trip(services, clock, tmp_path_factory):
+    world = await make_world(services, clock)
+    for i in range(5):
+        await services.rooms.post(world.client, world.booking.id, f"Vorher {i}")
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    before = await _messages(services)
+    clock.advance(timedelta(hours=1))
+    await services.rooms.post(world.counsellor, world.booking.id, "Nachher")
+    await services.close()
+
+    report = await restore(plan.destinations[1] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.backup_id, report.rooms_replayed, report.accounts_replayed) == (
+        result.id, 0, 0)
+    restored = await _reopen(services)
+    try:
+        assert await _messages(restored) == before
+        row = await restored.db.fetchone(
+            "SELECT actor, target_ids FROM audit WHERE action = 'backup.restore'")
+        assert tuple(row) == ("host:test", str(result.id))
+    finally:
+        await restored.close()
+    db_dir = services.db.path.parent
+    assert not [n for n in files_in(db_dir) if "restore" in n or "snapshot" in n]
+
+
+async def test_erasures_after_the_backup_are_replayed_down_to_the_bytes(
+        services, clock, tmp_path_factory):
+    world = await make_world(services, clock)
+    token = new_token()
+    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await services.requests.file(world.client, f"{token}-START Anliegen {token}-END")
+    bystander = await make_world(services, clock, client="otto")
+    await services.rooms.post(bystander.client, bystander.booking.id, "Ich bleibe")
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+
+    clock.advance(timedelta(hours=1))
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
+    await services.close()
+    db_dir = services.db.path.parent
+    assert _marker_anywhere(db_dir, token) == []
+
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.rooms_replayed, report.accounts_replayed) == (1, 1)
+    assert _marker_anywhere(db_dir, token) == []
+    restored = await _reopen(services)
+    try:
+        assert await restored.accounts.by_username("klara") is None
+        assert await restored.accounts.by_username("otto") is not None
+        assert [m[4] for m in await _messages(restored)] == ["Ich bleibe"]
+        # the replayed entries are in the restored ledger, for a later restore
+        kinds = [(e.kind, e.target_id) for e in await erasures_since(restored.db)]
+        assert kinds == [(ErasureKind.ROOM, world.booking.id),
+                         (ErasureKind.ACCOUNT, world.client.id)]
+    finally:
+        await restored.close()
+    assert _marker_anywhere(db_dir, token) == []
+
+
+async def test_an_erasure_timed_before_the_backup_but_missing_from_it_is_replayed(
+        services, clock, tmp_path_factory):
+    """An erasure can commit while the backup is being copied yet carry an earlier time: the
+    restore compares ledgers, not times."""
+    world = await make_world(services, clock)
+    token = new_token()
+    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    plan, key = backup_plan(services, tmp_path_factory)
+    clock.advance(timedelta(minutes=1))
+    result = await backups_for(services, plan).take("test")
+    clock.advance(timedelta(seconds=-30))
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
+    await services.close()
+
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert report.accounts_replayed == 1
+    assert _marker_anywhere(services.db.path.parent, token) == []
+
+
+async def test_retention_runs_before_the_restored_database_is_put_in_place(
+        services, clock, tmp_path_factory):
+    world = await make_world(services, clock)
+    token = new_token()
+    await ended_room_with_marker(services, clock, world, token)
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+
+    clock.set(world.ends + 56 * DAY)  # the room's deletion date passed since the backup
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.retention_rooms, report.retention_messages) == (1, 4)
+    assert _marker_anywhere(services.db.path.parent, token) == []
+
+
+def _cut(data: bytes) -> bytes:
+    return data[:-1000]
+
+
+def _cut_at_a_chunk_boundary(data: bytes) -> bytes:
+    header = 45
+    return data[:header + (1 << 20) + 16]
+
+
+def _flip_body(data: bytes) -> bytes:
+    return data[:5000] + bytes([data[5000] ^ 1]) + data[5001:]
+
+
+def _flip_header_time(data: bytes) -> bytes:
+    return data[:20] + bytes([data[20] ^ 1]) + data[21:]
+
+
+def _not_a_backup(data: bytes) -> bytes:
+    return b"SQLite format 3\0" + data[16:]
+
+
+@pytest.mark.parametrize(("spoil", "says"), [
+    (_cut, "damaged, cut short or altered"),
+    (_cut_at_a_chunk_boundary, "damaged, cut short or altered"),
+    (_flip_body, "damaged, cut short or altered"),
+    (_flip_header_time, "damaged, cut short or altered"),
+    (_not_a_backup, "not a wardroom backup"),
+    (None, "needs the key"),
+])
+async def test_a_bad_backup_restores_nothing_and_leaves_the_database_as_it_was(
+        services, clock, tmp_path_factory, tmp_path, spoil, says):
+    world = await make_world(services, clock)
+    for i in range(300):  # more than one 1 MiB chunk
+        await services.rooms.post(world.client, world.booking.id, f"{i} " + "ä" * 2000)
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.rooms.post(world.client, world.booking.id, "nach der Sicherung")
+    await services.close()
+    backup = plan.destinations[0] / backup_file_name(result.id)
+    if spoil is None:
+        key = create_key_file(tmp_path_factory.mktemp("other") / "k", services.db.path, (),
+                              clock.now())
+    else:
+        backup.write_bytes(spoil(backup.read_bytes()))
+    db_dir = services.db.path.parent
+    before = _hashes(db_dir)
+
+    with pytest.raises(BackupUnreadable, match=says):
+        await restore(backup, services.db.path, key, clock, "host:test")
+
+    assert _hashes(db_dir) == before
+
+
+async def test_no_restore_while_the_database_is_in_use(services, clock, tmp_path_factory):
+    await make_world(services, clock)
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+    with holding(services.db.path):  # what `wardroom serve` and `wardroom admin` hold
+        with pytest.raises(DatabaseInUse, match="stop `wardroom serve`"):
+            await restore(plan.destinations[0] / backup_file_name(result.id),
+                          services.db.path, key, clock, "host:test")
+        with pytest.raises(DatabaseInUse):
+            with holding(services.db.path, exclusive=True):
+                pass
+
+
+async def test_a_lost_database_needs_an_explicit_restore_without_ledger(
+        services, clock, tmp_path_factory):
+    world = await make_world(services, clock)
+    await services.rooms.post(world.client, world.booking.id, "gesichert")
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+    for path in (services.db.path, *services.db.path.parent.glob("wardroom.db-*")):
+        path.unlink()
+    backup = plan.destinations[0] / backup_file_name(result.id)
+
+    with pytest.raises(LedgerUnavailable, match="--without-ledger"):
+        await restore(backup, services.db.path, key, clock, "host:test")
+    assert not services.db.path.exists()
+
+    await restore(backup, services.db.path, key, clock, "host:test", without_ledger=True)
+    restored = await _reopen(services)
+    try:
+        assert [m[4] for m in await _messages(restored)] == ["gesichert"]
+    finally:
+        await restored.close()
+
+
+async def test_an_unfinished_earlier_restore_is_not_overwritten(services, clock,
+                                                               tmp_path_factory):
+    await make_world(services, clock)
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+    aside_path(services.db.path).write_bytes(b"the operator decides")
+    with pytest.raises(Exception, match="did not finish"):
+        await restore(plan.destinations[0] / backup_file_name(result.id), services.db.path,
+                      key, clock, "host:test")
+    assert aside_path(services.db.path).read_bytes() == b"the operator decides"
