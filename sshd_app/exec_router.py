@@ -26,10 +26,12 @@ class ExecIO:
     _buffer: bytes = field(default=b"", init=False, repr=False)
     _eof: bool = field(default=False, init=False, repr=False)
 
-    async def read_line(self, limit: int = 4096) -> str | None:
+    async def read_line(self, limit: int = 1024 * 1024) -> str | None:
         """One line from stdin (for --password-stdin, or read in a loop); None at end of input.
 
         Bytes after the line stay buffered for the next call: one chunk often holds many lines.
+        The limit bounds memory; it is large because a published notice may hold a whole
+        paragraph on one line, and a line cut in two would be read as two.
         """
         while b"\n" not in self._buffer and len(self._buffer) < limit and not self._eof:
             chunk = await self.stdin.get()

@@ -151,3 +151,23 @@ def test_local_publish_and_its_bad_input(tmp_path):
     shown = json.loads(wardroom_admin("policy", "show", "--json").stdout)
     assert [v["version"] for v in shown["versions"]] == ["1", "2"]
     assert shown["current"]["text"] == NOTICE
+
+
+async def test_publish_from_stdin_keeps_a_long_paragraph_on_one_line(office):
+    paragraph = ("Die Übungen helfen, jeden Tag ein wenig mehr. " * 400).encode()  # ~19 kB
+    async with asyncssh.connect("127.0.0.1", office.port, username="office", password=PASSWORD,
+                                known_hosts=None, client_keys=[], agent_path=None) as conn:
+        process = await conn.create_process("admin policy publish - --version 2",
+                                            encoding=None)
+        process.stdin.write(b"# Hinweise\n\n")
+        # In small pieces, as a slow pipe delivers it: the line must still arrive whole.
+        for start in range(0, len(paragraph), 1000):
+            process.stdin.write(paragraph[start:start + 1000])
+            await process.stdin.drain()
+            await asyncio.sleep(0.005)
+        process.stdin.write(b"\n")
+        process.stdin.write_eof()
+        result = await process.wait()
+    assert result.exit_status == 0, result.stderr
+    body = (await office.services.policy.current()).body
+    assert body == "# Hinweise\n\n" + paragraph.decode() + "\n"
