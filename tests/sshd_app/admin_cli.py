@@ -1,7 +1,7 @@
 """The admin command tree driven two ways with one test body: over SSH exec and locally.
 
-Test modules parametrise a fixture over TRANSPORTS with `staff_transport`; `db_snapshot`
-proves that a refused command changed nothing.
+Test modules parametrise a fixture over TRANSPORTS and enter `staff_transport`;
+`db_snapshot` proves that a refused command changed nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import getpass
 import io
 import shlex
 import sys
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncssh
@@ -37,26 +38,37 @@ class Outcome:
 
 
 class SshAdmin:
-    """`ssh boss@HOST admin …` against the running test server."""
+    """`ssh boss@HOST admin …` against the running test server, one exec channel per command.
+
+    The channels share one logged-in connection: the server's per-address connection cap is
+    not what these tests are about, and a handshake per command would only make them slow.
+    """
 
     name = "ssh"
     actor = STAFF
 
     def __init__(self, world: RunningServer) -> None:
         self.world = world
+        self._conn: asyncssh.SSHClientConnection | None = None
 
     async def run(self, *argv: str, stdin: str | None = None) -> Outcome:
-        async with asyncssh.connect("127.0.0.1", self.world.port, username=STAFF,
-                                    password=PASSWORD, known_hosts=None, client_keys=[],
-                                    agent_path=None) as conn:
-            process = await conn.create_process(shlex.join(["admin", *argv]))
-            # End of input is sent even for empty input, as `ssh … < /dev/null` would; a
-            # command that finished without reading its input has closed the channel already.
-            with contextlib.suppress(BrokenPipeError):
-                process.stdin.write(stdin or "")
-                process.stdin.write_eof()
-            result = await process.wait()
+        if self._conn is None:
+            self._conn = await asyncssh.connect(
+                "127.0.0.1", self.world.port, username=STAFF, password=PASSWORD,
+                known_hosts=None, client_keys=[], agent_path=None)
+        process = await self._conn.create_process(shlex.join(["admin", *argv]))
+        # End of input is sent even for empty input, as `ssh … < /dev/null` would; a
+        # command that finished without reading its input has closed the channel already.
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.write(stdin or "")
+            process.stdin.write_eof()
+        result = await process.wait()
         return Outcome(int(result.exit_status or 0), str(result.stdout), str(result.stderr))
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            await self._conn.wait_closed()
 
 
 class LocalAdmin:
@@ -81,6 +93,9 @@ class LocalAdmin:
             sys.stdin = saved_stdin
         return Outcome(code, out.getvalue(), err.getvalue())
 
+    async def close(self) -> None:
+        """Each command opened and closed the database itself."""
+
 
 AdminTransport = SshAdmin | LocalAdmin
 
@@ -88,10 +103,15 @@ AdminTransport = SshAdmin | LocalAdmin
 TRANSPORTS = ("ssh", "local")
 
 
-async def staff_transport(name: str, world: RunningServer) -> AdminTransport:
+@contextlib.asynccontextmanager
+async def staff_transport(name: str, world: RunningServer) -> AsyncIterator[AdminTransport]:
     """The staff account exists either way, so both transports see the same accounts."""
     await world.add_account(STAFF, Role.ADMIN)
-    return SshAdmin(world) if name == "ssh" else LocalAdmin(world)
+    transport = SshAdmin(world) if name == "ssh" else LocalAdmin(world)
+    try:
+        yield transport
+    finally:
+        await transport.close()
 
 
 async def db_snapshot(db: Database) -> dict[str, list[tuple]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -20,22 +21,22 @@ from tests.sshd_app.admin_cli import (
 
 
 @pytest.fixture(params=TRANSPORTS)
-async def admin(request: pytest.FixtureRequest, wardroom: RunningServer) -> AdminTransport:
+async def admin(request: pytest.FixtureRequest,
+                wardroom: RunningServer) -> AsyncIterator[AdminTransport]:
     """Staff, two counsellors (bert disabled), clients carla (with an open request), dora, and
     eve (disabled)."""
-    transport = await staff_transport(request.param, wardroom)
-    services = wardroom.services
-    staff = await services.accounts.by_username(STAFF)
-    assert staff is not None
-    for name, role in (("anna", Role.COUNSELLOR), ("bert", Role.COUNSELLOR),
-                       ("carla", Role.CLIENT), ("dora", Role.CLIENT), ("eve", Role.CLIENT)):
-        await wardroom.add_account(name, role)
-    carla = await services.accounts.by_username("carla")
-    assert carla is not None
-    await services.requests.file(carla, "Nach der Reha\nbrauche ich jemanden zum Reden.")
-    for name in ("bert", "eve"):
-        await services.account_admin.disable(staff, name)
-    return transport
+    async with staff_transport(request.param, wardroom) as transport:
+        services = wardroom.services
+        staff = await _staff(wardroom)
+        for name, role in (("anna", Role.COUNSELLOR), ("bert", Role.COUNSELLOR),
+                           ("carla", Role.CLIENT), ("dora", Role.CLIENT), ("eve", Role.CLIENT)):
+            await wardroom.add_account(name, role)
+        carla = await services.accounts.by_username("carla")
+        assert carla is not None
+        await services.requests.file(carla, "Nach der Reha\nbrauche ich jemanden zum Reden.")
+        for name in ("bert", "eve"):
+            await services.account_admin.disable(staff, name)
+        yield transport
 
 
 async def _staff(world: RunningServer):

@@ -7,6 +7,7 @@ import logging
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncssh
@@ -29,8 +30,10 @@ ONE_TIME = re.compile(r"one-time password for (\S+): (\S+) \(shown once")
 
 
 @pytest.fixture(params=TRANSPORTS)
-async def admin(request: pytest.FixtureRequest, wardroom: RunningServer) -> AdminTransport:
-    return await staff_transport(request.param, wardroom)
+async def admin(request: pytest.FixtureRequest,
+                wardroom: RunningServer) -> AsyncIterator[AdminTransport]:
+    async with staff_transport(request.param, wardroom) as transport:
+        yield transport
 
 
 async def _audit(world: RunningServer, action: str) -> list[tuple[str, str]]:
