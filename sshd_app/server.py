@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from sshd_app import kex_guess
 from sshd_app.config import Settings
 from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
+from sshd_app.idle_watch import IdleWatch
 from sshd_app.login_throttle import LoginThrottle
 from sshd_app.registration_limit import RegistrationLimit
 from store.services import Services
@@ -54,6 +56,9 @@ class WardroomServer:
         self.connections: set[WardroomSSHServer] = set()
         self.registrations = RegistrationLimit(services.clock)
         self.login_throttle = LoginThrottle()
+        self.idle_watch = IdleWatch(self.sessions, services.clock,
+                                    timedelta(minutes=settings.idle_lock_minutes),
+                                    timedelta(minutes=settings.idle_logout_minutes))
         self.gate = ConnectionGate(settings.connection_rate_per_address,
                                    settings.max_pending_logins_per_address)
         self._acceptor: asyncssh.SSHAcceptor | None = None
@@ -93,6 +98,7 @@ class WardroomServer:
             keepalive_count_max=3,
         )
         self.services.booking_timer.start()
+        self.idle_watch.start()
         self.services.retention_task.start(self.settings.retention_interval_minutes * 60)
         log.info("listening on %s:%d", self.settings.host, self.port)
 
@@ -107,6 +113,7 @@ class WardroomServer:
         if self._acceptor is not None:
             self._acceptor.close()
         await self.services.retention_task.stop()
+        await self.idle_watch.stop()
         for session in list(self.sessions):
             session.end("session.shutdown")
         running = [s.task for s in self.sessions if s.task is not None]

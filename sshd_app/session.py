@@ -43,6 +43,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         self._closed = False
         self.app: WardroomApp | None = None
         self.size: tuple[int, int] = (80, 24)
+        self.last_input = server.services.clock.now()  # read by the server's idle sweep
         self._writable = asyncio.Event()  # cleared while the client has not read enough
         self._writable.set()
 
@@ -83,6 +84,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         if self._command is not None:
             self._stdin.put_nowait(data)
         elif self._driver is not None:
+            self.last_input = self._server.services.clock.now()
             self._driver.feed(data)
         elif len(self._pending_input) < 256:
             self._pending_input.append(data)

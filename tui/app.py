@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -49,6 +50,7 @@ class WardroomApp(App[int]):
         self.t = Translator(context.language)
         self.crashed = False
         self.farewell: str | None = None  # written to the terminal by the session after exit
+        self.locked_at: datetime | None = None  # set by the idle lock until the password is typed
         self._account_events: Subscription | None = None
         # The console Textual builds reads the *server's* environment; each session gets
         # one that follows its own client's terminal instead.
@@ -146,6 +148,18 @@ class WardroomApp(App[int]):
         """Close the session from outside (shutdown, erasure): say why, then exit."""
         self.farewell = self.t(reason_key)
         self.exit(0)
+
+    def lock(self, at: datetime) -> None:
+        """Idle too long: the lock screen covers everything (a visitor has nothing to unlock)."""
+        from tui.screens.lock import LockScreen
+
+        if self.locked_at is not None:
+            return
+        if self.context.account is None:
+            self.end_session("lock.idle_ended")
+            return
+        self.locked_at = at
+        self.push_screen(LockScreen())
 
     def _print_error_renderables(self) -> None:
         # Textual prints these to the process's stderr, i.e. the server's: never do that.

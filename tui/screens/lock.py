@@ -1,0 +1,48 @@
+"""The idle lock: covers the session and shows nothing personal until the password is typed."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Footer, Input, Label, Static
+
+from tui.screens.base import WardroomScreen
+from tui.widgets.fields import Field
+from tui.widgets.top_bar import TopBar
+
+MAX_WRONG_PASSWORDS = 3
+
+
+class LockScreen(WardroomScreen):
+    SCREEN_NAME = "lock"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._wrong = 0
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("lock.title"))  # no name: whoever passes by learns nothing
+        with Vertical(id="form"):
+            yield Static(self.t("lock.locked"), classes="paragraph", markup=False)
+            yield Label(self.t("lock.prompt"))
+            yield Field(password=True, id="unlock")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#unlock", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        account = self.wardroom.context.account
+        assert account is not None
+        password, event.input.value = event.value, ""
+        # argon2 runs in the vault's executor: other sessions go on while this one checks.
+        if await self.wardroom.services.accounts.check_password(account.username, password):
+            self.wardroom.locked_at = None
+            self.dismiss()
+            return
+        self._wrong += 1
+        if self._wrong >= MAX_WRONG_PASSWORDS:
+            self.wardroom.end_session("lock.idle_ended")
+            return
+        self.query_one("#status", Static).update(self.t("lock.wrong"))
