@@ -11,8 +11,9 @@ from tests.sshclient import connect, run_command
 NEW_NOTICE = "# Datenschutzhinweise, Fassung 2\n\nDieser Satz steht nur in Fassung zwei.\n"
 CONSENT_TITLE = "Neue Datenschutzhinweise"
 CLIENT_HOME = "Ihr Stationszimmer"
-# Keys that must not lead anywhere from the gate (F2, the notice, is allowed and tested apart).
-PROBE_KEYS = ["\x1b", "\t", "\r", "q", "h", " ", "\x1b[Z", "\x1bOP", "\x1bOR", "\x1b[15~",
+# Keys that must not lead anywhere from the gate (F1 help and F2 notice show no personal data;
+# the notice is tested apart).
+PROBE_KEYS = ["\x1b", "\t", "\r", "q", "h", " ", "\x1b[Z", "\x1bOR", "\x1b[15~",
               "\x1b[17~", "\x1b[24~", "\x1b[A", "\x1b[B"]
 
 
@@ -133,5 +134,27 @@ async def test_english_account_reads_the_english_notice(wardroom):
         screen = await client.wait_for("New privacy notice")
         assert "Privacy notice for wardroom" in screen
         assert "Accept" in screen
+    finally:
+        await client.close()
+
+
+async def test_gate_hides_a_live_ward_room_until_accepted(wardroom):
+    office = await wardroom.add_account("staff", Role.ADMIN)
+    carla = await wardroom.add_account("carla", Role.CLIENT)
+    await wardroom.add_account("conrad", Role.COUNSELLOR)
+    booking = await wardroom.services.bookings.create(office, "carla", "conrad", weeks=4)
+    await wardroom.services.rooms.post(carla, booking.id, "Nur im Stationszimmer zu lesen")
+    await _publish(wardroom)
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        await client.wait_for(CONSENT_TITLE)
+        for key in PROBE_KEYS:
+            client.send(key)
+        await asyncio.sleep(0.3)
+        assert "Nur im Stationszimmer" not in client.text()
+        assert "conrad" not in client.text()
+        client.send("a")
+        # With one active booking the client lands straight in its ward room.
+        await client.wait_for("Nur im Stationszimmer zu lesen")
     finally:
         await client.close()
