@@ -10,12 +10,14 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from sshd_app import __version__
 from sshd_app.config import ConfigError, Settings, describe, load_settings, write_default_config
 from sshd_app.logging_setup import configure_logging
 from store.accounts import AccountExists
 from store.clock import Clock
+from store.database_lock import DatabaseInUse, holding
 from store.passwords import MIN_PASSWORD_LENGTH, PasswordVault, WeakPassword
 from store.roles import Role
 from store.services import Services
@@ -53,6 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
         show.add_argument(flag, metavar=metavar)
     show.add_argument("--json", action="store_true", help="as a JSON object")
 
+    keygen = sub.add_parser("keygen", help="create the backup key file (never overwrites one)")
+    keygen.add_argument("--key-file", metavar="FILE",
+                        help="where to put it (default: backup_key_file of the settings); "
+                             "outside the database directory")
+    keygen.add_argument("--db", metavar="PATH")
+    keygen.add_argument("--config", metavar="FILE")
+
+    restore = sub.add_parser(
+        "restore", help="restore a backup with the server stopped, then replay erasures "
+                        "and retention")
+    restore.add_argument("backup", metavar="BACKUP", help="a wardroom-<id>.backup file")
+    restore.add_argument("--db", metavar="PATH")
+    restore.add_argument("--key-file", metavar="FILE",
+                         help="the key the backup was made with (default: backup_key_file)")
+    restore.add_argument("--config", metavar="FILE")
+    restore.add_argument("--without-ledger", action="store_true",
+                         help="the database is lost: restore without replaying its erasure "
+                              "ledger (see docs/backup-runbook.md)")
+
     sub.add_parser("admin", add_help=False,
                    help="staff commands against the database on this host: "
                         "wardroom admin [--db PATH] COMMAND … (see: wardroom admin --help)")
@@ -79,28 +100,46 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "admin":
         db, words = _split_admin(argv)
         try:
-            return asyncio.run(local_admin(load_settings(flags={"db": db}), words))
+            settings = load_settings(flags={"db": db})
+            with holding(Path(settings.db)):
+                return asyncio.run(local_admin(settings, words))
         except ConfigError as error:
             print(f"wardroom: {error}", file=sys.stderr)
             return 2
+        except DatabaseInUse as error:
+            print(f"wardroom: {error}", file=sys.stderr)
+            return 1
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             settings = load_settings(args.config, flags={
                 "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
-            return asyncio.run(serve(settings, demo=args.demo))
+            with holding(Path(settings.db)):
+                return asyncio.run(serve(settings, demo=args.demo))
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
-            return asyncio.run(create_admin(settings, args.name, args.password_stdin))
+            with holding(Path(settings.db)):
+                return asyncio.run(create_admin(settings, args.name, args.password_stdin))
         if args.command == "config":
             settings = load_settings(args.config, flags={
                 "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
             sys.stdout.write(describe(settings, as_json=args.json))
             return 0
+        if args.command in ("keygen", "restore"):
+            from sshd_app.backup_commands import keygen, restore_backup
+
+            settings = load_settings(args.config, flags={"db": args.db,
+                                                         "backup_key_file": args.key_file})
+            if args.command == "keygen":
+                return keygen(settings)
+            return asyncio.run(restore_backup(settings, Path(args.backup), args.without_ledger))
     except ConfigError as error:
         print(f"wardroom: {error}", file=sys.stderr)
         return 2
+    except DatabaseInUse as error:
+        print(f"wardroom: {error}", file=sys.stderr)
+        return 1
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -189,7 +228,7 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
 
         ctx = CommandContext(actor=operator, services=services, local=True,
                              write=sys.stdout.write, write_error=sys.stderr.write,
-                             read_line=read_line)
+                             read_line=read_line, settings=settings)
         return await run_admin(words, ctx)
     finally:
         await services.close()

@@ -11,12 +11,15 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from sshd_app import kex_guess
+from sshd_app.commands.backup import backup_plan
 from sshd_app.config import Settings
 from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
 from sshd_app.idle_watch import IdleWatch
 from sshd_app.login_throttle import LoginThrottle
 from sshd_app.registration_limit import RegistrationLimit
+from store.backup_schedule import BackupSchedule
+from store.backups import Backups
 from store.services import Services
 
 if TYPE_CHECKING:
@@ -62,6 +65,8 @@ class WardroomServer:
         self.gate = ConnectionGate(settings.connection_rate_per_address,
                                    settings.max_pending_logins_per_address)
         self._acceptor: asyncssh.SSHAcceptor | None = None
+        self.backup_schedule = BackupSchedule(
+            Backups(services.db, services.audit, backup_plan(settings)))
 
     @property
     def port(self) -> int:
@@ -100,6 +105,7 @@ class WardroomServer:
         self.services.booking_timer.start()
         self.idle_watch.start()
         self.services.retention_task.start(self.settings.retention_interval_minutes * 60)
+        self.backup_schedule.start()
         log.info("listening on %s:%d", self.settings.host, self.port)
 
     def connection_opened(self, connection: WardroomSSHServer) -> None:
@@ -114,6 +120,7 @@ class WardroomServer:
             self._acceptor.close()
         await self.services.retention_task.stop()
         await self.idle_watch.stop()
+        await self.backup_schedule.stop()
         for session in list(self.sessions):
             session.end("session.shutdown")
         running = [s.task for s in self.sessions if s.task is not None]

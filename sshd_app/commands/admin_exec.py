@@ -23,5 +23,6 @@ async def admin_over_ssh(argv, identity, server, io) -> int:
                        "(log in with ssh -t)\n")
         return EXIT_NOT_PERMITTED
     ctx = CommandContext(actor=account, services=services,
-                         write=io.write, write_error=io.write_error, read_line=io.read_line)
+                         write=io.write, write_error=io.write_error, read_line=io.read_line,
+                         settings=server.settings)
     return await run_admin(argv, ctx)

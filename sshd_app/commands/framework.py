@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.cells import cell_len, set_cell_size
 
+from sshd_app.config import Settings
 from store.accounts import Account
 from store.errors import Invalid, NotFound, NotPermitted
 from store.services import Services
@@ -50,6 +51,7 @@ class CommandContext:
     read_line: Callable[[], Awaitable[str | None]]
     local: bool = False
     extras: dict[str, Any] = field(default_factory=dict)
+    settings: Settings | None = None  # the server's, or those `wardroom admin` read
 
     def out(self, text: str = "") -> None:
         self.write(text + "\n")

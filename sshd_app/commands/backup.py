@@ -1,0 +1,102 @@
+"""`admin backup create|list`: encrypted backups in every destination, and when each goes.
+
+Destinations and key come from the settings (backup_destinations, backup_key_file): over SSH
+the running server's, locally those `wardroom admin` reads. Paths are on the server host.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import timedelta
+from pathlib import Path
+
+from sshd_app.commands.dates import stamp
+from sshd_app.commands.framework import EXIT_OK, CommandContext, CommandFailed, add_json, group
+from sshd_app.config import ConfigError, Settings
+from store.backup_key import KeyFileError, check_placement, load_key_file
+from store.backups import BackupPlan, Backups
+from store.clock import berlin_minute
+
+
+@group
+def register(subparsers: argparse._SubParsersAction) -> None:
+    backup = subparsers.add_parser("backup", help="encrypted backups: create one now, list them")
+    actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    create = actions.add_parser(
+        "create", help="back up the database now, to every destination",
+        description="Copy the database with SQLite's online backup API, encrypt it with the "
+                    "backup key and write it to every destination; prints the backup's id. "
+                    "A destination that fails is named on stderr and filled in later by the "
+                    "server's schedule.")
+    add_json(create)
+    create.set_defaults(handler=create_backup)
+
+    listing = actions.add_parser(
+        "list", help="every backup: its destinations, age and deletion date",
+        description="Every backup found in the destinations, oldest first, with the date it "
+                    "will be deleted (Europe/Berlin). Unreachable destinations are named on "
+                    "stderr.")
+    add_json(listing)
+    listing.set_defaults(handler=list_backups)
+
+
+def backup_plan(settings: Settings) -> BackupPlan:
+    """The backup settings, checked: a key is needed once there are destinations, and it lies
+    neither beside the database nor in a destination."""
+    destinations = tuple(dict.fromkeys(Path(d) for d in settings.backup_destinations))
+    key_file = Path(settings.backup_key_file) if settings.backup_key_file else None
+    if destinations:
+        if key_file is None:
+            raise ConfigError("backup_key_file: needed when backup_destinations is set "
+                              "(make one with `wardroom keygen`)")
+        try:
+            check_placement(key_file, Path(settings.db), destinations)
+            load_key_file(key_file)
+        except KeyFileError as error:
+            raise ConfigError(f"backup_key_file: {error}") from None
+    return BackupPlan(destinations, key_file, timedelta(days=settings.backup_max_age_days),
+                      timedelta(hours=settings.backup_interval_hours))
+
+
+def _backups(ctx: CommandContext) -> Backups:
+    if ctx.settings is None:
+        raise CommandFailed("no settings to find the backup destinations in")
+    return Backups(ctx.services.db, ctx.services.audit, backup_plan(ctx.settings))
+
+
+async def create_backup(ctx: CommandContext, args: argparse.Namespace) -> int:
+    result = await _backups(ctx).create(ctx.actor)
+    for place, why in result.failed.items():
+        ctx.write_error(f"admin: warning: destination {place} failed ({why}); the server's "
+                        "schedule copies the backup there later\n")
+    if args.json:
+        ctx.json({"id": result.id})
+    else:
+        ctx.out(str(result.id))
+    return EXIT_OK
+
+
+async def list_backups(ctx: CommandContext, args: argparse.Namespace) -> int:
+    inventory = await _backups(ctx).list(ctx.actor)
+    now = ctx.services.clock.now()
+    for place, why in inventory.unreachable.items():
+        ctx.write_error(f"admin: warning: destination {place} is unreachable ({why})\n")
+    if args.json:
+        ctx.json([{
+            "id": b.id, "created": stamp(b.created_at),
+            "age_seconds": int((now - b.created_at).total_seconds()),
+            "deletes": stamp(b.deletes_at), "destinations": [str(d) for d in b.destinations],
+            "key_id": b.key_id,
+        } for b in inventory.backups])
+        return EXIT_OK
+    ctx.table(["ID", "CREATED (BERLIN)", "AGE", "DELETED (BERLIN)", "DESTINATIONS"],
+              [[b.id, berlin_minute(b.created_at), _age(now - b.created_at),
+                berlin_minute(b.deletes_at), ", ".join(map(str, b.destinations))]
+               for b in inventory.backups])
+    return EXIT_OK
+
+
+def _age(age: timedelta) -> str:
+    hours = max(int(age.total_seconds()) // 3600, 0)
+    return f"{hours // 24}d {hours % 24:02d}h"
