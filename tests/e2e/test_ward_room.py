@@ -8,6 +8,7 @@ from datetime import timedelta
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
+from tui.widgets.room.message_log import MessageLog
 
 ROOM_OF_CLIENT = "Stationszimmer mit bernd"
 ROOM_OF_COUNSELLOR = "Stationszimmer mit klara"
@@ -125,3 +126,25 @@ async def test_dashboard_counts_unread_and_rings_without_showing_text(wardroom):
         assert paula_row.rstrip().endswith("1")
     finally:
         await counsellor.close()
+
+
+async def test_history_loads_older_pages_on_scroll_up_never_the_whole_room(wardroom):
+    _office, booking = await make_booking(wardroom)
+    klara = await wardroom.services.accounts.require("klara")
+    for n in range(120):
+        await wardroom.services.rooms.post(klara, booking.id, f"Nachricht {n:03d}")
+    client = await open_as_client(wardroom)
+    try:
+        await client.wait_for("Nachricht 119")
+        (session,) = wardroom.server.sessions
+        log = session.app.screen.query_one(MessageLog)
+        assert log.message_count == 50  # one page, not the room
+        for _ in range(200):
+            if "Nachricht 000" in client.text():
+                break
+            client.send("\x1b[5~")  # page up
+            await asyncio.sleep(0.05)
+        await client.wait_for("Nachricht 000")
+        assert log.message_count == 120
+    finally:
+        await client.close()

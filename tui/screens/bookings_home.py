@@ -72,5 +72,7 @@ class BookingsHome(HomeScreen):
 
     async def _room_closed(self, reason_key: str | None) -> None:
         self._open_room = None
+        if not self.is_attached:
+            return  # the session is closing
         self.query_one("#home-status", Static).update(self.t(reason_key) if reason_key else "")
         await self.reload()

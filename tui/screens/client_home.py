@@ -112,6 +112,8 @@ class ClientHomeScreen(BookingsHome):
         self.app.push_screen(ProfileScreen())
 
     async def _request_filed(self, request_id: int | None) -> None:
+        if not self.is_attached:
+            return  # the session is closing
         if request_id is not None:
             self.query_one("#home-status", Static).update(
                 self.t("request_form.filed", id=request_id))

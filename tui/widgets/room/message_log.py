@@ -21,6 +21,11 @@ HeaderFormatter = Callable[[RoomMessage], str]
 
 
 class MessageLog(ScrollView, can_focus=False):
+    # Lines are wrapped to the width, so there is nothing to scroll sideways; the gutter is
+    # kept even without a scrollbar, so its appearing never changes the width (no re-wrap).
+    DEFAULT_CSS = """
+    MessageLog { overflow-x: hidden; scrollbar-gutter: stable; }
+    """
     COMPONENT_CLASSES = {"message-log--client", "message-log--counsellor"}
 
     class NeedOlder(Message):
@@ -36,6 +41,7 @@ class MessageLog(ScrollView, can_focus=False):
         self._messages: list[RoomMessage] = []
         self._rendered: dict[int, list[Strip]] = {}  # message id -> its strips at _width
         self._lines: list[Strip] = []
+        self._painted: dict[int, Strip] = {}  # line index -> the strip as shown
         self._width = 0
         self.has_older = True
         self._waiting_for_older = False
@@ -78,6 +84,7 @@ class MessageLog(ScrollView, can_focus=False):
             return
         added = [strip for message in page for strip in self._strips(message)]
         self._lines[:0] = added
+        self._painted.clear()  # every line index moved down
         self._set_virtual_height()
         self.scroll_to(y=self.scroll_y + len(added), animate=False, immediate=True)
         self.refresh()
@@ -105,6 +112,7 @@ class MessageLog(ScrollView, can_focus=False):
 
     def _rewrap(self) -> None:
         self._rendered.clear()
+        self._painted.clear()
         self._lines = [strip for message in self._messages for strip in self._strips(message)]
         self._set_virtual_height()
 
@@ -127,9 +135,19 @@ class MessageLog(ScrollView, can_focus=False):
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
-        strip = self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(0)
-        return strip.crop_extend(0, self.scrollable_content_region.width,
-                                 None).apply_style(self.rich_style)
+        painted = self._painted.get(index)
+        if painted is None:
+            # A line once painted never changes (until a re-wrap or restyle clears this), so a
+            # scroll repaints from here instead of cropping and styling every line again.
+            strip = self._lines[index] if 0 <= index < len(self._lines) else Strip.blank(0)
+            painted = strip.crop_extend(0, self._width, None).apply_style(self.rich_style)
+            if index < len(self._lines):
+                self._painted[index] = painted
+        return painted
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._painted.clear()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)

@@ -1,0 +1,101 @@
+"""Server CPU per delivered message with N client/counsellor pairs chatting (run by hand).
+
+    /work/venv/bin/python -m benchmarks.chat_load --pairs 20 --messages 10
+
+Starts `wardroom serve` as a child process, opens both parties' rooms over real SSH (pty,
+screens read with pyte), lets every pair alternate messages, and divides the server's CPU time
+(from /proc) by the number of deliveries: each message reaches the other party's open room.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.sessions import cpu_seconds
+from sshd_app.host_keys import ensure_host_keys
+from store.roles import Role
+from store.services import Services
+from tests.server_process import ServerProcess
+from tests.sshclient import TerminalClient, connect
+
+PASSWORD = "benchmark-password"
+
+
+async def prepare(db: Path, pairs: int) -> None:
+    services = await Services.open(db)
+    try:
+        admin = await services.accounts.create("bench-admin", Role.ADMIN, PASSWORD)
+        current = await services.policy.current()
+        for i in range(pairs):
+            for name, role in ((f"client{i:02d}", Role.CLIENT), (f"coach{i:02d}", Role.COUNSELLOR)):
+                account = await services.accounts.create(name, role, PASSWORD)
+                await services.policy.accept(account, current)
+            await services.bookings.create(admin, f"client{i:02d}", f"coach{i:02d}", weeks=4)
+    finally:
+        await services.close()
+
+
+async def open_pair(port: int, i: int) -> tuple[TerminalClient, TerminalClient]:
+    client = await connect(port, f"client{i:02d}", PASSWORD)
+    await client.wait_for(f"Stationszimmer mit coach{i:02d}", timeout=120)
+    coach = await connect(port, f"coach{i:02d}", PASSWORD)
+    await coach.wait_for(f"client{i:02d}", timeout=120)
+    coach.send("\r")
+    await coach.wait_for(f"Stationszimmer mit client{i:02d}", timeout=60)
+    return client, coach
+
+
+async def chat(pair: tuple[TerminalClient, TerminalClient], i: int, messages: int) -> None:
+    for n in range(messages):
+        sender, receiver = pair[n % 2], pair[1 - n % 2]
+        text = f"p{i:02d} m{n:03d} wie geht es heute"
+        sender.send(text)
+        await asyncio.sleep(0.02)
+        sender.send("\r")
+        await receiver.wait_for(text, timeout=120)
+
+
+async def run(pairs: int, messages: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        ensure_host_keys(folder / "keys")
+        await prepare(folder / "bench.db", pairs)
+        server = ServerProcess(folder / "bench.db", folder / "keys")
+        await server.start()
+        assert server.process is not None
+        terminals: list[TerminalClient] = []
+        try:
+            opened = []
+            for i in range(pairs):
+                opened.append(await open_pair(server.port, i))
+                terminals.extend(opened[-1])
+            await asyncio.sleep(2)  # let the logins' rehashing and first paints settle
+            pid = server.process.pid
+            cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
+            await asyncio.gather(*(chat(pair, i, messages) for i, pair in enumerate(opened)))
+            cpu = cpu_seconds(pid) - cpu_before
+            wall = time.perf_counter() - wall_before
+            delivered = pairs * messages
+            print(f"pairs={pairs} sessions={2 * pairs} messages={delivered} wall={wall:.1f}s")
+            print(f"server CPU {cpu:.2f}s = {1000 * cpu / delivered:.1f} ms per message "
+                  f"(stored, delivered to the other party's room, shown in both)")
+        finally:
+            for terminal in terminals:
+                await terminal.close()
+            await server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=10, help="per pair")
+    args = parser.parse_args()
+    asyncio.run(run(args.pairs, args.messages))
+
+
+if __name__ == "__main__":
+    main()
