@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import date_argument, stamp
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json, group, record_id
 from store.clock import berlin_minute
 
 
@@ -30,11 +30,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=list_bookings)
 
     end = actions.add_parser("end", help="end a booking now; the counsellor loses access")
-    end.add_argument("booking_id", metavar="ID", type=int)
+    end.add_argument("booking_id", metavar="ID", type=record_id)
     end.set_defaults(handler=end_booking)
 
     extend = actions.add_parser("extend", help="move a booking's end later")
-    extend.add_argument("booking_id", metavar="ID", type=int)
+    extend.add_argument("booking_id", metavar="ID", type=record_id)
     extend.add_argument("--until", type=date_argument, required=True, metavar="DATE",
                         help="the new end; YYYY-MM-DD is midnight at its start, Berlin time")
     extend.set_defaults(handler=extend_booking)

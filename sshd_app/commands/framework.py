@@ -128,6 +128,17 @@ def add_json(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def record_id(text: str) -> int:
+    """An id argument: a positive whole number that fits SQLite's INTEGER, else a usage error."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id (a positive whole number)")
+    return value
+
+
 async def run_admin(argv: Sequence[str], ctx: CommandContext) -> int:
     parser = build_parser()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json, group, record_id
 
 
 @group
@@ -12,7 +12,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match", help="book a counsellor for an open request; prints the booking id",
         description="Create a booking from a client's open request; it starts now.")
-    parser.add_argument("request_id", metavar="REQUEST_ID", type=int)
+    parser.add_argument("request_id", metavar="REQUEST_ID", type=record_id)
     parser.add_argument("counsellor", metavar="COUNSELLOR")
     parser.add_argument("--weeks", type=int, required=True, metavar="N",
                         help="length of the booking in weeks")

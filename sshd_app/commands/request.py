@@ -7,6 +7,7 @@ import argparse
 from sshd_app.commands.dates import stamp
 from sshd_app.commands.framework import CommandContext, add_json, group
 from store.clock import berlin_minute, from_iso
+from store.text import sanitize
 
 
 @group
@@ -22,7 +23,8 @@ async def list_requests(ctx: CommandContext, args: argparse.Namespace) -> int:
     requests = await ctx.services.requests.open_requests(ctx.actor)
     if args.json:
         ctx.json([{"id": r.id, "client": r.client_username,
-                   "filed": stamp(from_iso(r.created_at)), "text": r.body} for r in requests])
+                   "filed": stamp(from_iso(r.created_at)), "text": sanitize(r.body)}
+                  for r in requests])
         return 0
     # One line per request: the table shows the start of the text, --json all of it.
     ctx.table(["ID", "CLIENT", "FILED (BERLIN)", "REQUEST"],

@@ -163,11 +163,22 @@ async def test_booking_create_refusals_change_nothing(admin, argv, error):
     assert await _refused(admin, *argv) == error
 
 
-async def test_a_date_that_is_not_a_date_is_a_usage_error(admin):
-    result = await admin.run("booking", "create", "dora", "anna", "--weeks", "2",
-                             "--start", "next tuesday")
+@pytest.mark.parametrize(("argv", "error"), [
+    (["booking", "create", "dora", "anna", "--weeks", "2", "--start", "next tuesday"],
+     "is not a date: use YYYY-MM-DD"),
+    (["booking", "create", "dora", "anna", "--weeks", "2", "--start", "0001-01-01"],
+     "is out of range: use a year from 1970 to 9000"),
+    (["booking", "extend", "1", "--until", "9999-12-31T23:00+00:00"], "is out of range"),
+    (["booking", "end", "99999999999999999999"], "is not an id"),
+    (["booking", "end", "-5"], "is not an id"),
+    (["match", "0", "anna", "--weeks", "2"], "is not an id"),
+])
+async def test_bad_dates_and_ids_are_usage_errors_and_change_nothing(admin, argv, error):
+    before = await db_snapshot(admin.world.services.db)
+    result = await admin.run(*argv)
     assert result.returncode == 2
-    assert "is not a date: use YYYY-MM-DD" in result.stderr
+    assert error in result.stderr and "Traceback" not in result.stderr
+    assert await db_snapshot(admin.world.services.db) == before
 
 
 # -- booking list, end, extend ----------------------------------------------------------------
