@@ -79,7 +79,7 @@ async def _world(services: Services, language: str) -> World:
     return World(services, client, newcomer, counsellor, admin, booking)
 
 
-Factory = Callable[[World], Awaitable[Screen[Any]]]
+Factory = Callable[[World, WardroomApp], Awaitable[Screen[Any]]]
 
 
 async def _no_args(screen: type[WardroomScreen]) -> Screen[Any]:
@@ -90,6 +90,7 @@ def _scenarios() -> dict[str, tuple[str, Factory]]:
     """screen name → (who is logged in, how to build the screen). Who: an attribute of World,
     or "visitor" for registration. Screens that take no arguments need no entry."""
     from tui.screens.consent import ConsentScreen
+    from tui.screens.help import HelpScreen
     from tui.screens.password_change import PasswordChangeScreen
     from tui.screens.register_notice import RegisterNoticeScreen
     from tui.screens.room import RoomScreen
@@ -97,20 +98,24 @@ def _scenarios() -> dict[str, tuple[str, Factory]]:
     async def current(world: World):
         return await world.services.policy.current()
 
-    async def consent(world: World) -> Screen[Any]:
+    async def consent(world: World, app: WardroomApp) -> Screen[Any]:
         return ConsentScreen(await current(world))
 
-    async def register_notice(world: World) -> Screen[Any]:
+    async def register_notice(world: World, app: WardroomApp) -> Screen[Any]:
         return RegisterNoticeScreen(await current(world))
 
-    async def room(world: World) -> Screen[Any]:
+    async def room(world: World, app: WardroomApp) -> Screen[Any]:
         return RoomScreen(await world.services.rooms.open(world.client, world.booking.id))
 
-    async def forced_password(world: World) -> Screen[Any]:
+    async def forced_password(world: World, app: WardroomApp) -> Screen[Any]:
         return PasswordChangeScreen(forced=True)
+
+    async def help_on_home(world: World, app: WardroomApp) -> Screen[Any]:
+        return HelpScreen.about(app.screen)
 
     return {
         "consent": ("client", consent),
+        "help": ("newcomer", help_on_home),
         "register_notice": ("visitor", register_notice),
         "room": ("client", room),
         "password_change": ("newcomer", forced_password),
@@ -211,7 +216,7 @@ async def test_screen_renders_in_both_languages(services, clock, language, scree
     app = WardroomApp(context, port=_NoTerminal())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen = await factory(world) if factory else screen_class()
+        screen = await factory(world, app) if factory else screen_class()
         if not isinstance(app.screen, screen_class):
             await app.push_screen(screen)
         for _ in range(5):  # screens that load data on mount need a few turns
