@@ -64,7 +64,10 @@ async def run(pairs: int, messages: int) -> None:
         folder = Path(tmp)
         ensure_host_keys(folder / "keys")
         await prepare(folder / "bench.db", pairs)
-        server = ServerProcess(folder / "bench.db", folder / "keys")
+        # Counsellors would first enrol a second factor; that is not what is measured here.
+        config = folder / "bench.toml"
+        config.write_text("second_factor_required = false\n")
+        server = ServerProcess(folder / "bench.db", folder / "keys", "--config", str(config))
         await server.start()
         assert server.process is not None
         terminals: list[TerminalClient] = []

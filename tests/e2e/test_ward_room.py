@@ -77,6 +77,8 @@ async def test_chat_both_ways_and_in_a_second_session(wardroom):
         rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
         assert [r["body"] for r in rows] == ["Guten Morgen, heute geht es mir besser.",
                                              "Das freut mich sehr!"]
+        await counsellor.close()  # the counsellor's presence goes with the session
+        await client.wait_for("ist gerade nicht im Zimmer")
     finally:
         for terminal in (client, counsellor, second):
             await terminal.close()

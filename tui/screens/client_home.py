@@ -10,6 +10,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.booking import Booking, BookingState
+from store.clock import from_iso
 from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
 from tui.screens.profile import ProfileScreen
@@ -23,6 +24,7 @@ REQUEST_PREVIEW = 60
 class ClientHomeScreen(BookingsHome):
     SCREEN_NAME = "client_home"
     ROLE_KEY = "client_home"
+    AUTO_FOCUS = "#bookings"  # also when coming back from a room
     BINDINGS = [
         Binding("enter", "open_selected", "client_home.key_open", priority=True),
         Binding("n", "new_request", "client_home.key_request"),
@@ -46,9 +48,6 @@ class ClientHomeScreen(BookingsHome):
             yield Static("", id="requests", markup=False)
         yield Footer()
 
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
     async def reload(self) -> None:
         await super().reload()
         if not self._landed:
@@ -67,7 +66,7 @@ class ClientHomeScreen(BookingsHome):
             if len(text) > REQUEST_PREVIEW:
                 text = text[:REQUEST_PREVIEW - 1] + "…"
             lines.append(self.t("client_home.request_row", id=request.id,
-                                date=request.created_at[:10], text=text) + "\n")
+                                date=self.day(from_iso(request.created_at)), text=text) + "\n")
         self.query_one("#requests", Static).update(lines)
         self.query_one("#requests-title").display = bool(pending)
 

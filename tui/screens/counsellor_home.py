@@ -16,6 +16,7 @@ from tui.widgets.top_bar import TopBar
 class CounsellorHomeScreen(BookingsHome):
     SCREEN_NAME = "counsellor_home"
     ROLE_KEY = "counsellor_home"
+    AUTO_FOCUS = "#bookings"  # also when coming back from a room
     BINDINGS = [Binding("enter", "open_selected", "counsellor_home.key_open", priority=True)]
 
     def compose(self) -> ComposeResult:
@@ -32,7 +33,6 @@ class CounsellorHomeScreen(BookingsHome):
         table = self.query_one(DataTable)
         for key in ("client", "start", "end", "unread"):
             table.add_column(self.t(f"counsellor_home.column_{key}"), key=key)
-        table.focus()
 
     def show(self) -> None:
         table = self.query_one(DataTable)

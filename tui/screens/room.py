@@ -133,6 +133,8 @@ class RoomScreen(WardroomScreen):
         if not writable:
             deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
             self._status(self.t("room.read_only", date=deletes))
+        elif not self._sending:
+            self._status("")
 
     def _show_presence(self) -> None:
         name, role, account_id = self._other_party()
