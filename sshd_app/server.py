@@ -65,8 +65,7 @@ class WardroomServer:
         self.gate = ConnectionGate(settings.connection_rate_per_address,
                                    settings.max_pending_logins_per_address)
         self._acceptor: asyncssh.SSHAcceptor | None = None
-        self.backup_schedule = BackupSchedule(
-            Backups(services.db, services.audit, backup_plan(settings)))
+        self.backup_schedule: BackupSchedule | None = None
 
     @property
     def port(self) -> int:
@@ -78,6 +77,10 @@ class WardroomServer:
 
         load_groups()  # registers the exec commands
         from sshd_app.auth import WardroomSSHServer
+
+        # Checked before anything listens: bad backup settings stop the start (ConfigError).
+        self.backup_schedule = BackupSchedule(
+            Backups(self.services.db, self.services.audit, backup_plan(self.settings)))
 
         keys = ensure_host_keys(Path(self.settings.host_keys))
         kex = KEX_PQ if self.settings.pq_only else KEX_PQ + KEX_COMPAT
@@ -120,7 +123,8 @@ class WardroomServer:
             self._acceptor.close()
         await self.services.retention_task.stop()
         await self.idle_watch.stop()
-        await self.backup_schedule.stop()
+        if self.backup_schedule is not None:
+            await self.backup_schedule.stop()
         for session in list(self.sessions):
             session.end("session.shutdown")
         running = [s.task for s in self.sessions if s.task is not None]

@@ -141,7 +141,7 @@ def test_the_maximum_age_may_only_go_down():
     assert load_settings(environ={"WARDROOM_BACKUP_MAX_AGE_DAYS": "14"}
                          ).backup_max_age_days == 14
     assert Settings().backup_max_age_days == 56
-    with pytest.raises(ConfigError, match="MAX_AGE_DAYS.*from 1 to 56"):
+    with pytest.raises(ConfigError, match=r"MAX_AGE_DAYS.*from 1 to 56"):
         load_settings(environ={"WARDROOM_BACKUP_MAX_AGE_DAYS": "57"})
 
 
@@ -257,3 +257,19 @@ async def test_restore_with_a_wrong_key_names_the_keys(tmp_path, tmp_path_factor
     assert code == 1
     assert err.count("\n") == 1
     assert key.key_id in err and other_key.key_id in err and "nothing was restored" in err
+
+
+async def test_serve_refuses_destinations_without_a_key(tmp_path, tmp_path_factory,
+                                                       host_keys_dir):
+    site = tmp_path_factory.mktemp("site")
+    code, _out, err = await _wardroom(
+        "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "wardroom.db"),
+        "--host-keys", str(host_keys_dir), "--config", str(_config(tmp_path, site)))
+    assert code == 2
+    assert "backup_key_file: needed when backup_destinations is set" in err
+
+
+def _config(tmp_path: Path, site: Path) -> Path:
+    config = tmp_path / "wardroom.toml"
+    config.write_text(f"backup_destinations = [{json.dumps(str(site))}]\n")
+    return config
