@@ -9,10 +9,13 @@ from store.roles import Role
 
 @command("admin")
 async def admin_over_ssh(argv, identity, server, io) -> int:
-    account = identity.account
     services = server.services
+    # Read afresh: one connection can carry many commands (ssh ControlMaster), and an account
+    # disabled, erased or demoted since it logged in must not keep its powers.
+    logged_in = identity.account
+    account = await services.accounts.get(logged_in.id) if logged_in else None
     if account is None or account.role is not Role.ADMIN or account.disabled:
-        who = account.username if account else "?"
+        who = logged_in.username if logged_in else "?"
         await services.audit.write(who, "admin.denied")
         io.write_error("admin: not permitted: staff commands are for staff accounts only\n")
         return EXIT_NOT_PERMITTED

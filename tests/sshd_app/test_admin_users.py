@@ -22,6 +22,7 @@ from tests.sshd_app.admin_cli import (
     TRANSPORTS,
     AdminTransport,
     LocalAdmin,
+    SshAdmin,
     db_snapshot,
     staff_transport,
 )
@@ -261,6 +262,19 @@ async def test_a_non_admin_gets_77_and_an_audit_entry(wardroom, role):
     assert result.stdout == ""
     assert [(e.actor, e.action) for e in await wardroom.services.audit.entries()] == [
         ("someone", "admin.denied")]
+
+
+async def test_a_connection_kept_open_loses_its_powers_when_the_account_is_disabled(wardroom):
+    boss = SshAdmin(wardroom)
+    await wardroom.add_account(STAFF, Role.ADMIN)
+    other = await wardroom.add_account("other", Role.ADMIN)
+    try:
+        assert (await boss.run("user", "list")).returncode == 0
+        await wardroom.services.account_admin.disable(other, STAFF)
+        result = await boss.run("user", "list")  # a new channel on the same connection
+        assert (result.returncode, result.stdout) == (77, "")
+    finally:
+        await boss.close()
 
 
 async def test_an_admin_still_on_a_one_time_password_gets_77(wardroom):
