@@ -245,7 +245,8 @@ def _write_new(path: Path, write: Callable[[BinaryIO], None]) -> None:
     an unmounted mount point must fail, not fill the disk beneath it."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with partial.open("xb") as out:
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                       "wb") as out:
             write(out)
             out.flush()
             os.fsync(out.fileno())

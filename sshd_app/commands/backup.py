@@ -90,10 +90,14 @@ async def list_backups(ctx: CommandContext, args: argparse.Namespace) -> int:
             "key_id": b.key_id,
         } for b in inventory.backups])
         return EXIT_OK
-    ctx.table(["ID", "CREATED (BERLIN)", "AGE", "DELETED (BERLIN)", "DESTINATIONS"],
-              [[b.id, berlin_minute(b.created_at), _age(now - b.created_at),
-                berlin_minute(b.deletes_at), ", ".join(map(str, b.destinations))]
-               for b in inventory.backups])
+    rows: list[list[object]] = []
+    for b in inventory.backups:
+        # One destination per line: paths are long, and 80 columns must show them all.
+        first, *others = b.destinations
+        rows.append([b.id, berlin_minute(b.created_at), _age(now - b.created_at),
+                     berlin_minute(b.deletes_at), first])
+        rows += [["", "", "", "", place] for place in others]
+    ctx.table(["ID", "CREATED (BERLIN)", "AGE", "DELETED (BERLIN)", "DESTINATIONS"], rows)
     return EXIT_OK
 
 

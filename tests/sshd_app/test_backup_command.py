@@ -92,13 +92,18 @@ async def test_create_prints_the_id_and_list_shows_where_and_until_when(admin):
     assert entry["destinations"] == sites
     assert entry["age_seconds"] == 60
     for site in sites:
-        assert (Path(site) / backup_file_name(backup)).is_file()
+        copy = Path(site) / backup_file_name(backup)
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
 
     table = await admin.run("backup", "list")
     assert table.returncode == 0
     lines = table.stdout.splitlines()
     assert lines[0].split()[:2] == ["ID", "CREATED"]
-    assert any(line.startswith(str(backup)) and "0d 00h" in line for line in lines)
+    row = next(i for i, line in enumerate(lines) if line.startswith(str(backup)))
+    assert "0d 00h" in lines[row]
+    # one destination per line: the second one on a line of its own, under the first
+    assert lines[row].rsplit("  ", 1)[1].startswith("/")
+    assert lines[row + 1].startswith(" " * 40) and lines[row + 1].strip().startswith("/")
     assert all(len(line) <= 80 for line in lines)
 
     audit = [(e.actor, e.target_ids) for e in await world.services.audit.entries()
