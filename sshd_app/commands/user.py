@@ -19,7 +19,7 @@ ROLES = [role.value for role in Role]
 @group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "user", help="accounts: add, list, disable, enable, reset-password, erase",
+        "user", help="accounts: add, list, disable, enable, reset-password, reset-2fa, erase",
         description="Manage accounts. Passwords are never taken from the command line.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -56,6 +56,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     erase.add_argument("name", metavar="NAME")
     erase.add_argument("--confirm", metavar="NAME", help="NAME again, to confirm")
     erase.set_defaults(handler=erase_user)
+
+    reset_2fa = actions.add_parser(
+        "reset-2fa", help="remove an account's second factor (lost device); it enrols again "
+                          "at its next login")
+    reset_2fa.add_argument("name", metavar="NAME")
+    reset_2fa.set_defaults(handler=reset_second_factor)
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
@@ -140,6 +146,12 @@ async def reset_password(ctx: CommandContext, args: argparse.Namespace) -> int:
         ctx.out(f"password of {args.name} changed")
     else:
         _hand_over(ctx, args.name, one_time, beside_json=False)
+    return 0
+
+
+async def reset_second_factor(ctx: CommandContext, args: argparse.Namespace) -> int:
+    await ctx.services.second_factors.reset(ctx.actor, args.name)
+    ctx.out(f"second factor of {args.name} removed; it is set up again at the next login")
     return 0
 
 
