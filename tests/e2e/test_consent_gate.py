@@ -158,3 +158,18 @@ async def test_gate_hides_a_live_ward_room_until_accepted(wardroom):
         await client.wait_for("Nur im Stationszimmer zu lesen")
     finally:
         await client.close()
+
+
+async def test_published_text_is_never_markup(wardroom):
+    hostile = ("# Fassung 2\n\nKlick [@click=app.quit]hier[/] und [/] und \x1b[2J weiter.\n\n"
+               "[Verweis](https://example.org) bleibt Text.\n")
+    await wardroom.add_account("carla", Role.CLIENT)
+    await _publish(wardroom, text=hostile)
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        screen = await client.wait_for("Fassung 2 vom")
+        assert "[@click=app.quit]hier[/] und [/]" in screen
+        assert "\ufffd[2J weiter." in screen
+        assert not client.closed.is_set()
+    finally:
+        await client.close()

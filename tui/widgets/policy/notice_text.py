@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from rich.markdown import Markdown
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from store.clock import berlin, from_iso
 from store.policy.versions import PolicyVersion
@@ -25,5 +26,7 @@ class NoticeText(Vertical):
         yield Static(self._t("policy.version_line", version=self._version.label,
                              date=published.strftime(self._t("policy.date_format"))),
                      classes="notice-version", markup=False)
-        # Markdown is parsed as Markdown, never as Rich markup; sanitised again for display.
-        yield Markdown(sanitize(self._version.text(self._t.language)))
+        # Parsed as Markdown, never as Rich markup; sanitised again for display. One Rich
+        # renderable instead of Textual's Markdown widget (a widget per block): the notice
+        # opens several times faster, which matters with many sessions on few cores.
+        yield Static(Markdown(sanitize(self._version.text(self._t.language)), hyperlinks=False))
