@@ -188,3 +188,29 @@ async def test_counsellor_without_a_factor_enrols_first(wardroom):
     wardroom.clock.advance(timedelta(seconds=30))
     _answers, factory = _client(PASSWORD, recovery[0])
     await _log_in(wardroom, "kim", factory)
+
+
+async def test_client_may_choose_a_second_factor_in_the_profile(wardroom):
+    await wardroom.add_account("klara", Role.CLIENT)
+    client = await connect(wardroom.port, "klara", PASSWORD, size=(100, 40))
+    try:
+        await client.wait_for("Profil")
+        await client.type("p")
+        await client.wait_for("Zweiter Faktor")  # the key in the profile's footer
+        await client.type("\x1b[17~")  # F6
+        screen = await client.wait_for("Code aus der App")
+        assert "braucht einen zweiten Faktor" not in screen  # offered, not demanded
+        secret = "".join(re.search(r"((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", screen).group(1).split())
+        await client.type(pyotp.TOTP(secret).at(wardroom.clock.now()) + "\r")
+        await client.wait_for("Wiederherstellungscodes")
+        await client.type("\r")
+        await client.wait_for("Wie lange Ihre beendeten")  # back in the profile
+    finally:
+        await client.close()
+    wardroom.clock.advance(timedelta(seconds=30))
+    with pytest.raises(asyncssh.PermissionDenied):  # the password alone no longer does
+        await asyncssh.connect("127.0.0.1", wardroom.port, username="klara",
+                               password=PASSWORD, known_hosts=None, client_keys=[],
+                               agent_path=None, preferred_auth="password")
+    _answers, factory = _client(PASSWORD, pyotp.TOTP(secret).at(wardroom.clock.now()))
+    await _log_in(wardroom, "klara", factory)

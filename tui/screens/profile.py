@@ -24,7 +24,8 @@ WINDOWS = list(RetentionWindow)
 
 class ProfileScreen(WardroomScreen):
     SCREEN_NAME = "profile"
-    BINDINGS = [Binding("escape", "back", "key.back")]
+    BINDINGS = [Binding("escape", "back", "key.back"),
+                Binding("f6", "second_factor", "totp.profile_key")]
 
     def __init__(self) -> None:
         super().__init__()
@@ -139,4 +140,9 @@ class ProfileScreen(WardroomScreen):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    def action_second_factor(self) -> None:
+        from tui.screens.totp_setup import TotpSetupScreen
+
+        self.app.push_screen(TotpSetupScreen())
 
