@@ -173,3 +173,16 @@ async def test_published_text_is_never_markup(wardroom):
         assert not client.closed.is_set()
     finally:
         await client.close()
+
+
+async def test_the_whole_notice_can_be_read_at_the_gate(wardroom):
+    await wardroom.add_account("carla", Role.CLIENT, accepted_policy=False)
+    client = await connect(wardroom.port, "carla", PASSWORD)
+    try:
+        screen = await client.wait_for(CONSENT_TITLE)
+        assert "12. Fragen" not in screen
+        client.send("\x1b[F")  # End: the last section comes into view
+        screen = await client.wait_for("12. Fragen")
+        assert CONSENT_TITLE in screen and "Annehmen" in screen
+    finally:
+        await client.close()
