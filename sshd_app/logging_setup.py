@@ -22,3 +22,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     root.setLevel(level)
     # asyncssh logs every channel at INFO; keep its warnings only.
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
+    # aiosqlite logs every statement with its parameters at DEBUG (message text, hashes):
+    # never let a debug setting put health data into the log.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
