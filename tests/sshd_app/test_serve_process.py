@@ -16,13 +16,18 @@ from tests.sshclient import connect
 PASSWORD = "a-long-admin-password"
 
 
-async def _create_admin(db, name: str = "alice") -> None:
+async def _wardroom(*args: str, stdin: str) -> bytes:
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sshd_app.cli", "create-admin", name, "--db", str(db),
-        "--password-stdin", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE)
-    out, err = await process.communicate(PASSWORD.encode() + b"\n")
+        sys.executable, "-m", "sshd_app.cli", *args, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate(stdin.encode() + b"\n")
     assert process.returncode == 0, err
+    return out
+
+
+async def _create_admin(db, name: str = "alice") -> None:
+    out = await _wardroom("create-admin", name, "--db", str(db), "--password-stdin",
+                          stdin=PASSWORD)
     assert out.strip().isdigit()
 
 
@@ -30,13 +35,16 @@ async def _create_admin(db, name: str = "alice") -> None:
 async def test_signal_tells_users_and_exits_0(tmp_path, host_keys_dir, signum):
     db = tmp_path / "w.db"
     await _create_admin(db)
+    # A client account (staff would first have to enrol a second factor).
+    await _wardroom("admin", "--db", str(db), "user", "add", "carla", "--role", "client",
+                    "--password-stdin", stdin=PASSWORD)
     server = ServerProcess(db, host_keys_dir)
     await server.start()
     try:
-        client = await connect(server.port, "alice", PASSWORD)
+        client = await connect(server.port, "carla", PASSWORD)
         await client.wait_for("Annehmen")  # a new account first accepts the privacy notice
         client.send("a")
-        await client.wait_for("alice")
+        await client.wait_for("carla")
         server.signal(signum)
         assert await server.wait() == 0
         await client.wait_closed()
