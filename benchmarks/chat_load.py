@@ -49,17 +49,21 @@ async def open_pair(port: int, i: int) -> tuple[TerminalClient, TerminalClient]:
     return client, coach
 
 
-async def chat(pair: tuple[TerminalClient, TerminalClient], i: int, messages: int) -> None:
+async def chat(pair: tuple[TerminalClient, TerminalClient], i: int, messages: int,
+               typed: bool) -> None:
     for n in range(messages):
         sender, receiver = pair[n % 2], pair[1 - n % 2]
         text = f"p{i:02d} m{n:03d} wie geht es heute"
-        sender.send(text)
+        if typed:
+            sender.send(text)
+        else:  # one paste: the message's own cost, without a screen update per keystroke
+            sender.send("\x1b[200~" + text + "\x1b[201~")
         await asyncio.sleep(0.02)
         sender.send("\r")
         await receiver.wait_for(text, timeout=120)
 
 
-async def run(pairs: int, messages: int) -> None:
+async def run(pairs: int, messages: int, typed: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ensure_host_keys(folder / "keys")
@@ -79,11 +83,14 @@ async def run(pairs: int, messages: int) -> None:
             await asyncio.sleep(2)  # let the logins' rehashing and first paints settle
             pid = server.process.pid
             cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
-            await asyncio.gather(*(chat(pair, i, messages) for i, pair in enumerate(opened)))
+            await asyncio.gather(*(chat(pair, i, messages, typed)
+                                   for i, pair in enumerate(opened)))
             cpu = cpu_seconds(pid) - cpu_before
             wall = time.perf_counter() - wall_before
             delivered = pairs * messages
-            print(f"pairs={pairs} sessions={2 * pairs} messages={delivered} wall={wall:.1f}s")
+            how = "typed key by key" if typed else "pasted"
+            print(f"pairs={pairs} sessions={2 * pairs} messages={delivered} ({how}) "
+                  f"wall={wall:.1f}s")
             print(f"server CPU {cpu:.2f}s = {1000 * cpu / delivered:.1f} ms per message "
                   f"(stored, delivered to the other party's room, shown in both)")
         finally:
@@ -96,8 +103,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=20)
     parser.add_argument("--messages", type=int, default=10, help="per pair")
+    parser.add_argument("--typed", action="store_true",
+                        help="type each message key by key (counts the echo of every key)")
     args = parser.parse_args()
-    asyncio.run(run(args.pairs, args.messages))
+    asyncio.run(run(args.pairs, args.messages, args.typed))
 
 
 if __name__ == "__main__":

@@ -163,8 +163,9 @@ class RoomScreen(WardroomScreen):
             self._refuse(str(refused), len(event.text))
             return
         box = self.query_one(MessageBox)
+        # No "sending…" line: the draft staying in the box until the commit says it, and one
+        # repaint fewer per message counts with many sessions.
         self._sending = True
-        self._status(self.t("room.sending"))
         try:
             message = await self.wardroom.services.rooms.post(self._me, self.booking.id,
                                                                event.text)
