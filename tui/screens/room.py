@@ -114,7 +114,8 @@ class RoomScreen(WardroomScreen):
         try:
             self.booking = await self.wardroom.services.rooms.open(self._me, self.booking.id)
         except NotFound:
-            self._leave("room.access_ended")
+            # A counsellor loses access at the end; a client only when the room is deleted.
+            self._leave("room.access_ended" if self._me.role is Role.COUNSELLOR else "room.gone")
             return
         self._apply_state()
 
