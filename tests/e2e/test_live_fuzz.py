@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 
+from sshd_app.session import WardroomSession
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
@@ -39,15 +40,21 @@ async def _feed(client: TerminalClient, rng: random.Random, chunks: int) -> None
             await asyncio.sleep(0)
 
 
-async def _still_answers(client: TerminalClient) -> None:
-    """The session redraws for a sane size: it is neither dead nor stuck. (It may first work
-    through a backlog: thousands of queued input events take it some seconds.)"""
+async def _still_answers(client: TerminalClient, session: WardroomSession) -> None:
+    """The session redraws for a sane size: it is neither dead nor stuck. It may first work
+    through a backlog (thousands of queued input events take it some seconds), so the test
+    waits until the app has taken the new size, then looks for a complete fresh screen."""
     client.send(b"\x1b\x1b\x1b")  # finish any half-typed sequence
-    await asyncio.sleep(0.3)
     for size in ((81, 25), (80, 24)):  # a new size makes the app paint the whole screen
-        client.screen.reset()
         client.resize(*size)
-        await client.wait_for("wardroom", timeout=90)
+        deadline = asyncio.get_running_loop().time() + 90
+        while tuple(session.app.size) != size:
+            assert asyncio.get_running_loop().time() < deadline, "session stuck"
+            await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
+    client.screen.reset()
+    client.resize(81, 25)
+    await client.wait_for("wardroom", timeout=30)
 
 
 async def test_random_bytes_and_sizes_do_not_crash_or_stick_sessions(wardroom):
@@ -60,9 +67,11 @@ async def test_random_bytes_and_sizes_do_not_crash_or_stick_sessions(wardroom):
             await client.wait_for("wardroom")
         rng = random.Random(20261128)
         await asyncio.gather(*(_feed(c, rng, CHUNKS // len(clients)) for c in clients))
-        for client in clients:
+        sessions = {s._connection.identity.account.username: s
+                    for s in wardroom.server.sessions}
+        for name, client in zip(("anna", "kim"), clients, strict=True):
             assert not client.closed.is_set(), "a session died under random input"
-            await _still_answers(client)
+            await _still_answers(client, sessions[name])
         assert len(wardroom.server.sessions) == 2
         assert not any(session.app.crashed for session in wardroom.server.sessions)
         # And the server still takes new logins.
