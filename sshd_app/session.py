@@ -147,6 +147,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             services=self._server.services,
             account=identity.account,
             color_system=terminal.color_system,
+            term=terminal.term,
             language_hint=terminal.language,
             registration_open=self._server.settings.registration,
             must_enrol_second_factor=identity.must_enrol_second_factor,

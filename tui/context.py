@@ -15,6 +15,7 @@ class SessionContext:
     services: Services
     account: Account | None  # None while a visitor is registering
     color_system: str | None = "256"
+    term: str = ""  # the client's TERM: the Linux console's font needs plainer glyphs
     language_hint: str | None = None  # from the client's LANG, for the first default
     registration_open: bool = True
     must_enrol_second_factor: bool = False  # counsellor/staff without TOTP: enrolment first

@@ -19,6 +19,7 @@ from textual.driver import Driver
 from textual.geometry import Size
 from textual.message import Message
 
+from tui.console_glyphs import for_terminal
 from tui.paste import PasteSplitter
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class ChannelDriver(Driver):
                  size: tuple[int, int] | None = None) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
         self._port: TerminalPort = app.terminal_port
+        self._glyphs = for_terminal(app.context.term)
         self._size = self._port.size
         self._parser = XTermParser()
         self._pastes = PasteSplitter()
@@ -64,6 +66,8 @@ class ChannelDriver(Driver):
         self._app.post_message(message)
 
     def write(self, data: str) -> None:
+        if self._glyphs is not None:
+            data = data.translate(self._glyphs)
         self._port.write(data.encode("utf-8", errors="replace"))
 
     def flush(self) -> None:
