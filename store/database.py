@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -117,12 +117,16 @@ class Database:
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any error; holds the lock throughout."""
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
             tx = Transaction(self._conn)
             try:
+                # Inside the try: a task cancelled while BEGIN runs in the connection's thread
+                # must still roll back, or the shared connection stays in its transaction.
+                await self._conn.execute("BEGIN IMMEDIATE")
                 yield tx
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                # Queued after BEGIN, so it runs after it; fails only when BEGIN itself failed.
+                with suppress(sqlite3.OperationalError):
+                    await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
             if tx.erased_personal_data:
