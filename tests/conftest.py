@@ -76,11 +76,17 @@ class RunningServer:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, host_keys_dir: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, host_keys_dir: Path) -> Settings:
+    """Server settings; a test changes some with `@pytest.mark.settings(name=value, ...)`."""
     # The second factor is required for counsellors and staff in production; tests outside
     # tests/sshd_app/test_second_factor*.py log those roles in with a password alone.
+    overrides = {}
+    marker = request.node.get_closest_marker("settings")
+    if marker is not None:
+        overrides = marker.kwargs
+    values = {"second_factor_required": False, **overrides}
     return Settings(listen="127.0.0.1:0", db=str(tmp_path / "wardroom.db"),
-                    host_keys=str(host_keys_dir), second_factor_required=False)
+                    host_keys=str(host_keys_dir), **values)
 
 
 @pytest.fixture

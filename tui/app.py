@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from textual.app import App
 from textual.binding import Binding
-from textual.filter import Monochrome
+from textual.filter import NoColor
 
 from store.hub import AccountClosed, Subscription, account_topic
 from store.roles import Role
@@ -68,7 +68,7 @@ class WardroomApp(App[int]):
         )
         self.no_color = context.color_system is None
         if self.no_color:
-            self._filters.append(Monochrome())
+            self._filters.append(NoColor())
         translate_bindings(self, self.t)
 
     @property

@@ -29,10 +29,11 @@ async def test_resize_to_zero_and_back(wardroom):
     try:
         await client.wait_for("anna")
         session = await _only_session(wardroom)
-        client.resize(0, 0)
+        # Only the server is told these sizes; the test's own pyte screen stays usable.
+        client.process.change_terminal_size(0, 0)
         await asyncio.sleep(0.3)
         assert session.app.size == (80, 24)  # 0 means "unknown": the default is used
-        client.resize(65535, 65535)
+        client.process.change_terminal_size(65535, 65535)
         await asyncio.sleep(0.3)
         assert session.app.size.width <= 1000 and session.app.size.height <= 500
         client.resize(100, 30)
@@ -115,6 +116,8 @@ async def test_disconnect_during_auth_leaves_nothing_behind(wardroom):
     assert not (_server_tasks() - before)
 
 
+# All test clients come from 127.0.0.1: lift the per-address gate, which has tests of its own.
+@pytest.mark.settings(connection_rate_per_address=50, max_pending_logins_per_address=50)
 async def test_twenty_sessions_at_once(wardroom):
     for i in range(20):
         await wardroom.add_account(f"user{i:02d}", Role.CLIENT)
