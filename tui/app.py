@@ -76,12 +76,19 @@ class WardroomApp(App[int]):
         return self.context.services
 
     async def on_mount(self) -> None:
-        account = self.context.account
-        if account is not None:
-            # Erased or disabled elsewhere (TUI, admin command): every session ends at once.
-            self._account_events = self.services.hub.subscribe(account_topic(account.id),
-                                                               self._on_account_event)
+        if self.context.account is not None:
+            self.follow_account()
         self.push_screen(await self.first_screen())
+
+    def follow_account(self) -> None:
+        """Listen for the session's account being erased or disabled elsewhere (TUI, admin
+        command): then every session of it ends at once. Called at login, or on registering."""
+        account = self.context.account
+        assert account is not None
+        if self._account_events is not None:
+            self._account_events.cancel()
+        self._account_events = self.services.hub.subscribe(account_topic(account.id),
+                                                           self._on_account_event)
 
     def on_unmount(self) -> None:
         if self._account_events is not None:

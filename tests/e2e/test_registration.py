@@ -122,3 +122,18 @@ async def test_register_is_refused_when_registration_is_off(wardroom):
     except (OSError, asyncssh.Error):  # any refusal of the login is the point
         return
     raise AssertionError("register logged in although registration is off")
+
+
+async def test_a_session_that_registered_ends_when_its_account_is_disabled(wardroom):
+    """The new account's session follows the account like any login does."""
+    admin = await wardroom.add_account("staff", Role.ADMIN)
+    visitor = await connect(wardroom.port, "register", "")
+    try:
+        await fill_form(visitor, "neu.klient")
+        await visitor.wait_for(NOTICE)
+        visitor.send("a")
+        await visitor.wait_for("neu.klient")
+        await wardroom.services.account_admin.disable(admin, "neu.klient")
+        await visitor.wait_closed(timeout=10)
+    finally:
+        await visitor.close()

@@ -122,5 +122,6 @@ class RegisterScreen(WardroomScreen):
         if self._value("request").strip():
             await services.requests.file(account, self._value("request"))
         context.account = account
+        self.wardroom.follow_account()
         self.notify(self.t("register.created", name=account.username))
         self.app.switch_screen(self.wardroom.home_screen())
