@@ -25,6 +25,8 @@ from store.usernames import InvalidUsername
 
 log = logging.getLogger("wardroom")
 
+MAX_WORKERS = 64
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -40,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="TOML configuration file")
     serve.add_argument("--demo", action="store_true",
                        help="seed demo accounts and a living ward room (new database only)")
+    serve.add_argument("--workers", metavar="N", type=_worker_count, default=os.cpu_count() or 1,
+                       help="server processes sharing the port (default: the number of cores, "
+                            f"{os.cpu_count() or 1} here)")
 
     admin = sub.add_parser("create-admin", help="create the first staff account")
     admin.add_argument("name", metavar="NAME")
@@ -80,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _worker_count(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_WORKERS}")
+    return int(text)
+
+
 def _split_admin(argv: list[str]) -> tuple[str | None, list[str]]:
     """`wardroom admin [--db PATH] …`: take --db, hand everything else to the admin tree."""
     db, rest, words = None, argv[1:], []
@@ -116,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(args.config, flags={
                 "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
             with holding(Path(settings.db)):
-                return asyncio.run(serve(settings, demo=args.demo))
+                return asyncio.run(serve(settings, demo=args.demo, workers=args.workers))
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
             with holding(Path(settings.db)):
@@ -144,15 +155,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-async def serve(settings: Settings, demo: bool = False) -> int:
+async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int:
     from sshd_app.server import WardroomServer
+    from sshd_app.workers import WorkerPool
+    from store.hub_relay import RelayHub
 
     written = write_default_config(settings)
     if written is not None:
         log.info("wrote the default configuration to %s (all settings commented out)", written)
     elif settings.config_file is not None:
         log.info("configuration from %s", settings.config_file)
-    services = await Services.open(settings.db)
+    # With workers, this process relays their hub events and runs the schedules.
+    services = await Services.open(settings.db, hub=RelayHub() if workers > 1 else None)
     if demo:
         from sshd_app.demo import DemoRefused, prepare_demo, print_logins
 
@@ -162,8 +176,15 @@ async def serve(settings: Settings, demo: bool = False) -> int:
             print(f"wardroom: {refused}", file=sys.stderr)
             await services.close()
             return 1
+        if settings.sources.get("second_factor_required", "default") == "default":
+            # The demo is for looking around in a minute; its passwords are public anyway.
+            settings.second_factor_required = False
+            settings.sources["second_factor_required"] = "--demo"
+            log.warning("demo: second factor not required (set second_factor_required to "
+                        "keep it)")
         print_logins(settings.host, settings.port)
-    server = WardroomServer(settings, services)
+    server = (WardroomServer(settings, services) if workers == 1
+              else WorkerPool(settings, services, workers))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

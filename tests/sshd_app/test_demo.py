@@ -67,3 +67,17 @@ async def test_serve_demo_shows_a_living_ward_room(tmp_path: Path, host_keys_dir
             await client.close()
     finally:
         await server.stop()
+
+
+async def test_serve_demo_lets_the_demo_counsellor_in_without_a_second_factor(
+        tmp_path: Path, host_keys_dir):
+    server = ServerProcess(tmp_path / "demo.db", host_keys_dir, "--demo")
+    await server.start()
+    try:
+        client = await connect(server.port, "demo-beraterin", DEMO_PASSWORD)
+        try:
+            await client.wait_for("demo-klientin", timeout=30)  # the dashboard, no enrolment
+        finally:
+            await client.close()
+    finally:
+        await server.stop()
