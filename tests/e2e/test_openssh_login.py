@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -52,8 +53,13 @@ async def test_openssh_login_screen_and_logout(wardroom, tmp_path, host_keys_dir
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
         assert "Abmelden" in screen  # the footer shows the keys
         await pane.resize(200, 50)
-        wide = await pane.wait_for("kim (Genesungsberater/in)")
+        for _ in range(100):  # until the app has redrawn for the new size
+            wide = await pane.capture()
+            if max(len(line) for line in wide.splitlines()) > 80:
+                break
+            await asyncio.sleep(0.1)
         assert max(len(line) for line in wide.splitlines()) > 80  # it used the room
+        assert "kim (Genesungsberater/in)" in wide and "Abmelden" in wide
         await pane.keys("C-q")
         await pane.wait_for("closed")
     finally:
@@ -66,9 +72,14 @@ async def test_openssh_wrong_password_is_refused(wardroom, tmp_path, host_keys_d
     pane = TmuxPane(ssh_command(wardroom.port, "kim", known))
     await pane.start()
     try:
-        for _ in range(3):
-            await _log_in(pane, "not-the-password")
-        screen = await pane.wait_for("Permission denied")
+        for attempt in range(1, 4):
+            for _ in range(200):  # the next prompt, not the previous one still on screen
+                if (await pane.capture()).count("assword:") >= attempt:
+                    break
+                await asyncio.sleep(0.1)
+            await pane.keys("not-the-password", literal=True)
+            await pane.keys("Enter")
+        screen = await pane.wait_for("Too many failed login attempts")
         assert "kim (" not in screen
     finally:
         await pane.close()

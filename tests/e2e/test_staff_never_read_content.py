@@ -32,7 +32,7 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("user", "list"), ("user", "list", "--json"),
     ("user", "add", "emil", "--role", "client"),
     ("user", "disable", "emil"), ("user", "enable", "emil"),
-    ("user", "reset-password", "emil"),
+    ("user", "reset-password", "emil"), ("user", "reset-2fa", "emil"),
     ("user", "erase", "emil", "--confirm", "emil"),
     ("request", "list"), ("request", "list", "--json"),
     ("match", "1", "anna", "--weeks", "2"),

@@ -34,6 +34,8 @@ class TmuxPane:
         await self._tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x",
                          str(self.width), "-y", str(self.height), self.command + "; sleep 30")
         await self._tmux("set-option", "-t", "t", "status", "off")
+        # A detached session follows no client's size: let resize-window decide it.
+        await self._tmux("set-option", "-g", "window-size", "manual")
 
     async def capture(self) -> str:
         return await self._tmux("capture-pane", "-p", "-t", "t")
