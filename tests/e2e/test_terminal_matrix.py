@@ -4,7 +4,7 @@ Each case logs in through the real server with its TERM (and NO_COLOR), walks th
 way a person does, and checks a pyte snapshot of each: the catalog texts that must be visible
 are there whole, nothing is wider than the terminal, the top bar and the footer's main keys are
 in place, no text is drawn in its own background colour, a 16-colour terminal only gets the 16
-colours, NO_COLOR only greys, and the Linux console only characters its font has.
+colours, NO_COLOR no colour at all, and the Linux console only characters its font has.
 """
 
 from __future__ import annotations
@@ -20,18 +20,19 @@ import pyte
 import pytest
 from pyte.screens import Char
 
+from store.clock import berlin
 from store.requests import MAX_REQUEST_LENGTH
 from store.roles import Role
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, START
 from tests.sshclient import TerminalClient, connect
 from tui.console_glyphs import LINUX_CONSOLE_REPERTOIRE, for_terminal
 from tui.i18n import Translator
 
 t = Translator("de")
 NEW_PASSWORD = "ein-ganz-neues-passwort"
-GREYS = {"default", "black", "white", "brightblack", "brightwhite"}
-SIXTEEN = GREYS | {f"{bright}{name}" for bright in ("", "bright")
-                   for name in ("red", "green", "yellow", "blue", "magenta", "cyan")}
+SIXTEEN = {"default"} | {f"{bright}{name}" for bright in ("", "bright")
+                         for name in ("black", "red", "green", "yellow", "blue", "magenta",
+                                      "cyan", "white")}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class Terminal:
     def colours(self) -> set[str] | None:
         """The colours this terminal may be sent; None: any (256 colours)."""
         if self.no_color:
-            return GREYS
+            return {"default"}
         return None if "256color" in self.term else SIXTEEN
 
 
@@ -107,21 +108,31 @@ class Snapshot:
         return self.seen(text) in _flat(" ".join(self.rows))
 
     def focused_field(self) -> int | None:
-        """Which text field, counted from the top, has the focus: its frame stands out from
-        the background, the others' frames hardly or not at all."""
-        top = self.seen("▔")
-        contrasts = [max(_contrast(c.fg, c.bg) for c in row if c.data == top)
-                     for row in self.cells if sum(c.data == top for c in row) >= 10]
+        """Which text field, counted from the top, has the focus. In colour its frame stands
+        out from the background (the others' hardly or not at all); without colour its
+        cursor is the one reversed cell inside a frame."""
+        top, left, right = self.seen("▔"), self.seen("▊"), self.seen("▎")
+        tops = [y for y, row in enumerate(self.cells) if sum(c.data == top for c in row) >= 10]
+        if self.terminal.no_color:
+            marked = []
+            for y in tops:
+                inside = self.rows[y + 1] if y + 1 < self.height else ""
+                start, end = inside.find(left), inside.find(right, inside.find(left) + 1)
+                marked.append(0 <= start < end and any(
+                    c.reverse for c in self.cells[y + 1][start + 1:end]))
+            return marked.index(True) if marked.count(True) == 1 else None
+        contrasts = [max(_contrast(c.fg, c.bg) for c in self.cells[y] if c.data == top)
+                     for y in tops]
         best = max(contrasts, default=0)
         return contrasts.index(best) if best and contrasts.count(best) == 1 else None
 
-    def look_of(self, text: str) -> set[tuple[str, bool]]:
-        """Background and reverse video of the cells showing `text` (on one line)."""
+    def look_of(self, text: str) -> set[tuple[str, bool, bool]]:
+        """Background, reverse video and bold of the cells showing `text` (on one line)."""
         seen = self.seen(text)
         for y, row in enumerate(self.rows):
             x = row.find(seen)
             if x >= 0:
-                return {(c.bg, c.reverse) for c in self.cells[y][x:x + len(seen)]}
+                return {(c.bg, c.reverse, c.bold) for c in self.cells[y][x:x + len(seen)]}
         raise AssertionError(f"{text!r} not on one line\n{self}")
 
     def problems(self, expected: Iterable[str]) -> list[str]:
@@ -278,12 +289,20 @@ async def _client(port: int, terminal: Terminal, size: tuple[int, int]) -> list[
                              t("client_home.unread", count=1).strip(" ·"),
                              "nur lesbar", wait="berta")
         # The first booking in the list is selected, and that shows in every terminal.
-        assert home.look_of("berta –") != home.look_of("bernd –"), f"no selection\n{home}"
+        for _ in range(50):
+            if home.look_of("berta –") != home.look_of("bernd –"):
+                break
+            await asyncio.sleep(0.1)
+            home = Snapshot(walk.client, terminal, "client_home")
+        else:
+            raise AssertionError(f"no row is shown selected\n{home}")
         text = home.seen(home.text)
         ended_first = text.index(home.seen("berta –")) < text.index(home.seen("bernd –"))
         await walk.keys(*([] if ended_first else [DOWN]), ENTER)
+        deletes = berlin(START + timedelta(days=56)).strftime(t("room.date_format"))
         await walk.at("room: read-only", t("room.title", name="berta"),
-                      "Alles Gute für die nächsten Wochen!", wait="Alles Gute")
+                      "Alles Gute für die nächsten Wochen!",
+                      t("room.read_only", date=deletes), wait="Alles Gute")
         await walk.keys(ESC)
         await walk.at("client_home: read", "berta")
     finally:
