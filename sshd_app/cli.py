@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -156,7 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int:
-    from sshd_app.server import WardroomServer
+    from sshd_app.server import WardroomServer, stop_requested
     from sshd_app.workers import WorkerPool
     from store.hub_relay import RelayHub
 
@@ -185,10 +184,7 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
         print_logins(settings.host, settings.port)
     server = (WardroomServer(settings, services) if workers == 1
               else WorkerPool(settings, services, workers))
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    stop = stop_requested()
     try:
         await server.start()
         await stop.wait()

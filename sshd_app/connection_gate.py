@@ -88,17 +88,19 @@ class ConnectionGate:
 
 class GatedListener:
     """Handed to asyncssh as the `tunnel` of its listener, so wardroom owns the listening socket
-    and asks the gate before asyncssh sees a connection."""
+    and asks the gate before asyncssh sees a connection. `reuse_port`: the workers of
+    `serve --workers N` listen on the same port and the kernel spreads connections over them."""
 
-    def __init__(self, gate: ConnectionGate) -> None:
+    def __init__(self, gate: ConnectionGate, reuse_port: bool = False) -> None:
         self._gate = gate
+        self._reuse_port = reuse_port
 
     async def create_server(self, session_factory: Callable[[str, int], Any], listen_host: str,
                             listen_port: int) -> asyncio.Server:
         loop = asyncio.get_running_loop()
         return await loop.create_server(
             lambda: _GatedConnection(self._gate, session_factory),
-            listen_host, listen_port, reuse_address=True)
+            listen_host, listen_port, reuse_address=True, reuse_port=self._reuse_port)
 
     def close(self) -> None:
         """Nothing of its own to close: the server it returned is closed by asyncssh."""

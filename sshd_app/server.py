@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,15 +12,13 @@ from typing import TYPE_CHECKING
 import asyncssh
 
 from sshd_app import kex_guess
-from sshd_app.commands.backup import backup_plan
 from sshd_app.config import Settings
 from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
 from sshd_app.idle_watch import IdleWatch
 from sshd_app.login_throttle import LoginThrottle
 from sshd_app.registration_limit import RegistrationLimit
-from store.backup_schedule import BackupSchedule
-from store.backups import Backups
+from sshd_app.schedules import Schedules
 from store.services import Services
 
 if TYPE_CHECKING:
@@ -41,6 +40,15 @@ RSA_HOST_KEY_ALGS = (b"rsa-sha2-512", b"rsa-sha2-256")
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
+def stop_requested() -> asyncio.Event:
+    """Set by SIGTERM or SIGINT: the server then stops the way `stop` describes."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
 def _host_keypairs(keys: list[asyncssh.SSHKey]) -> list[asyncssh.SSHKeyPair]:
     """Load the keys as key pairs; the RSA one is never offered as SHA-1 `ssh-rsa`."""
     pairs = list(asyncssh.load_keypairs(keys))
@@ -52,9 +60,14 @@ def _host_keypairs(keys: list[asyncssh.SSHKey]) -> list[asyncssh.SSHKeyPair]:
 
 
 class WardroomServer:
-    def __init__(self, settings: Settings, services: Services) -> None:
+    """`worker`: this server's number under `serve --workers N` (it shares the port with the
+    other workers, and the parent runs the schedules); None when it is the only process."""
+
+    def __init__(self, settings: Settings, services: Services,
+                 worker: int | None = None) -> None:
         self.settings = settings
         self.services = services
+        self.worker = worker
         self.sessions: set[WardroomSession] = set()
         self.connections: set[WardroomSSHServer] = set()
         self.registrations = RegistrationLimit(services.clock)
@@ -65,7 +78,7 @@ class WardroomServer:
         self.gate = ConnectionGate(settings.connection_rate_per_address,
                                    settings.max_pending_logins_per_address)
         self._acceptor: asyncssh.SSHAcceptor | None = None
-        self.backup_schedule: BackupSchedule | None = None
+        self.schedules: Schedules | None = None
 
     @property
     def port(self) -> int:
@@ -78,9 +91,9 @@ class WardroomServer:
         load_groups()  # registers the exec commands
         from sshd_app.auth import WardroomSSHServer
 
-        # Checked before anything listens: bad backup settings stop the start (ConfigError).
-        self.backup_schedule = BackupSchedule(
-            Backups(self.services.db, self.services.audit, backup_plan(self.settings)))
+        if self.worker is None:
+            # Checked before anything listens: bad backup settings stop the start (ConfigError).
+            self.schedules = Schedules(self.settings, self.services)
 
         keys = ensure_host_keys(Path(self.settings.host_keys))
         kex = KEX_PQ if self.settings.pq_only else KEX_PQ + KEX_COMPAT
@@ -89,7 +102,7 @@ class WardroomServer:
             self.settings.host,
             self.settings.port,
             # wardroom listens itself, so the gate refuses a flood before any key exchange.
-            tunnel=GatedListener(self.gate),
+            tunnel=GatedListener(self.gate, reuse_port=self.worker is not None),
             server_host_keys=_host_keypairs(keys),
             kex_algs=list(kex),
             encryption_algs=list(CIPHERS),
@@ -105,11 +118,12 @@ class WardroomServer:
             keepalive_interval=60,
             keepalive_count_max=3,
         )
-        self.services.booking_timer.start()
         self.idle_watch.start()
-        self.services.retention_task.start(self.settings.retention_interval_minutes * 60)
-        self.backup_schedule.start()
-        log.info("listening on %s:%d", self.settings.host, self.port)
+        if self.schedules is not None:
+            self.schedules.start()
+            log.info("listening on %s:%d", self.settings.host, self.port)
+        else:
+            log.info("worker %d serving on %s:%d", self.worker, self.settings.host, self.port)
 
     def connection_opened(self, connection: WardroomSSHServer) -> None:
         self.connections.add(connection)
@@ -121,10 +135,9 @@ class WardroomServer:
         """Stop accepting, tell everyone, end sessions, close connections, flush the db."""
         if self._acceptor is not None:
             self._acceptor.close()
-        await self.services.retention_task.stop()
+        if self.schedules is not None:
+            await self.schedules.stop()
         await self.idle_watch.stop()
-        if self.backup_schedule is not None:
-            await self.backup_schedule.stop()
         for session in list(self.sessions):
             session.end("session.shutdown")
         running = [s.task for s in self.sessions if s.task is not None]

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from store.bookings import Bookings, announce_booking
 from store.clock import Clock
-from store.hub import Hub
+from store.hub import BOOKINGS_TOPIC, Hub, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -23,15 +23,20 @@ class BookingTimer:
         self._handle: asyncio.TimerHandle | None = None
         self._last_check: datetime | None = None
         self._running = False
-        bookings.on_change.append(self.reschedule)
+        self._changes: Subscription | None = None
 
     def start(self) -> None:
         self._running = True
         self._last_check = self._clock.now()
+        # Bookings created, ended or extended in any process move the next wake-up.
+        self._changes = self._hub.subscribe(BOOKINGS_TOPIC, lambda _event: self.reschedule())
         self.reschedule()
 
     def stop(self) -> None:
         self._running = False
+        if self._changes is not None:
+            self._changes.cancel()
+            self._changes = None
         if self._handle is not None:
             self._handle.cancel()
             self._handle = None

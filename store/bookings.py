@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from store.access import can_see_booking, is_staff
@@ -12,7 +11,7 @@ from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_ro
 from store.clock import from_iso, to_iso
 from store.database import Database, Transaction
 from store.errors import Invalid, NotFound, NotPermitted
-from store.hub import BookingChanged, Hub, account_topic, room_topic
+from store.hub import BOOKINGS_TOPIC, BookingChanged, Hub, account_topic, room_topic
 from store.roles import Role
 
 
@@ -25,7 +24,6 @@ class Bookings:
         self._db = db
         self._hub = hub
         self._audit = audit
-        self.on_change: list[Callable[[], None]] = []  # e.g. the end-of-booking timer
 
     async def get(self, booking_id: int) -> Booking | None:
         row = await self._db.fetchone(BOOKING_SELECT + " WHERE b.id = ?", (booking_id,))
@@ -147,8 +145,6 @@ class Bookings:
 
     def _changed(self, booking: Booking) -> None:
         announce_booking(self._hub, booking)
-        for callback in self.on_change:
-            callback()
 
     async def boundaries_after(self, moment: datetime) -> datetime | None:
         """The next start or end of any booking after this moment (for the end timer)."""
@@ -168,8 +164,10 @@ class Bookings:
 
 
 def announce_booking(hub: Hub, booking: Booking) -> None:
-    """Everyone showing this booking reloads it: the room, and both parties' lists."""
+    """Everyone showing this booking reloads it: the room, both parties' lists, and the
+    booking timer (in whichever process it runs)."""
     event = BookingChanged(booking.id)
     hub.publish(room_topic(booking.id), event)
     hub.publish(account_topic(booking.client_id), event)
     hub.publish(account_topic(booking.counsellor_id), event)
+    hub.publish(BOOKINGS_TOPIC, event)

@@ -1,7 +1,8 @@
 """Live delivery: services publish events for a room or an account; sessions subscribe.
 
-This in-process hub is the only implementation today; a multi-process hub can replace it
-behind the same two methods.
+This hub delivers within one process; with `serve --workers N`, store.hub_relay links the
+hubs of all processes behind the same two methods, so an event published in one reaches
+listeners in every one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ log = logging.getLogger(__name__)
 
 Topic = tuple[str, int]  # ("room", booking_id) or ("account", account_id)
 Listener = Callable[[Any], None]
+
+# Every booking change, for whoever keeps a schedule of bookings (the booking timer).
+BOOKINGS_TOPIC: Topic = ("bookings", 0)
+# Every room entered or left, for the presence counts each process keeps.
+PRESENCE_TOPIC: Topic = ("presence", 0)
 
 
 def room_topic(booking_id: int) -> Topic:
@@ -47,6 +53,15 @@ class PresenceChanged:
 
 
 @dataclass(frozen=True)
+class PresenceMoved:
+    """One session of `account_id` entered (+1) or left (-1) the room of `booking_id`."""
+
+    booking_id: int
+    account_id: int
+    delta: int
+
+
+@dataclass(frozen=True)
 class AccountClosed:
     """The account was erased or disabled: its sessions end at once."""
 
@@ -74,7 +89,12 @@ class Hub:
         return subscription
 
     def publish(self, topic: Topic, event: Any) -> None:
-        """Call every listener now; one failing listener never stops the others."""
+        """Deliver to every listener of the topic, wherever it is."""
+        self.deliver(topic, event)
+
+    def deliver(self, topic: Topic, event: Any) -> None:
+        """Call every listener in this process now; one failing listener never stops the
+        others."""
         for subscription in list(self._subscriptions.get(topic, ())):
             try:
                 subscription.listener(event)

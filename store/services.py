@@ -53,10 +53,11 @@ class Services:
 
     @classmethod
     async def open(cls, db_path: Path | str, clock: Clock | None = None,
-                   vault: PasswordVault | None = None) -> Services:
+                   vault: PasswordVault | None = None, hub: Hub | None = None) -> Services:
+        """`hub`: a hub linked to other processes (serve --workers); else one of its own."""
         db = await Database.open(db_path, clock or SystemClock())
         vault = vault or PasswordVault()
-        hub = Hub()
+        hub = hub or Hub()
         audit = AuditTrail(db)
         bookings = Bookings(db, hub, audit)
         accounts = Accounts(db, vault)

@@ -15,6 +15,20 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the workers of `serve --workers N`), from /proc."""
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue.extend(int(child) for child in (task / "children").read_text().split())
+        except FileNotFoundError:
+            continue  # it ended as we looked
+        found.append(current)
+    return found
+
+
 class ServerProcess:
     def __init__(self, db: Path, host_keys: Path, *extra: str) -> None:
         self.db = db

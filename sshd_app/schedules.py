@@ -1,0 +1,32 @@
+"""The work a server does on its own, once per database: booking timer, retention, backups.
+
+A single `serve` process runs it beside its sessions; with `--workers N` the parent runs it, so
+it never runs once per worker.
+"""
+
+from __future__ import annotations
+
+from sshd_app.commands.backup import backup_plan
+from sshd_app.config import Settings
+from store.backup_schedule import BackupSchedule
+from store.backups import Backups
+from store.services import Services
+
+
+class Schedules:
+    def __init__(self, settings: Settings, services: Services) -> None:
+        """Raises ConfigError for bad backup settings, before anything has started."""
+        self._services = services
+        self._retention_seconds = settings.retention_interval_minutes * 60
+        self.backups = BackupSchedule(
+            Backups(services.db, services.audit, backup_plan(settings)))
+
+    def start(self) -> None:
+        self._services.booking_timer.start()
+        self._services.retention_task.start(self._retention_seconds)
+        self.backups.start()
+
+    async def stop(self) -> None:
+        await self._services.retention_task.stop()
+        await self.backups.stop()
+        self._services.booking_timer.stop()

@@ -1,0 +1,69 @@
+"""One worker process of `wardroom serve --workers N`: a whole server on the shared port.
+
+Started by the parent (sshd_app.workers) as `python -m sshd_app.worker NUMBER HUB_SOCKET` with
+the settings as JSON on stdin. It serves sessions with its own database connection and hub
+link, and stops on SIGTERM/SIGINT or as soon as the link to its parent is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+from sshd_app.config import SETTING_NAMES, Settings
+from sshd_app.logging_setup import configure_logging
+from sshd_app.server import WardroomServer, stop_requested
+from store.database_lock import holding
+from store.hub_relay import LinkedHub
+from store.services import Services
+
+
+def settings_json(settings: Settings) -> str:
+    return json.dumps({name: getattr(settings, name) for name in SETTING_NAMES})
+
+
+def settings_from_json(text: str) -> Settings:
+    values = json.loads(text)
+    lists = {f.name for f in fields(Settings) if isinstance(f.default, tuple)}
+    return Settings(**{name: tuple(value) if name in lists else value
+                       for name, value in values.items()})
+
+
+async def serve_worker(settings: Settings, number: int, hub_path: str) -> int:
+    hub = await LinkedHub.connect(hub_path)
+    try:
+        services = await Services.open(settings.db, hub=hub)
+        server = WardroomServer(settings, services, worker=number)
+        stop = stop_requested()
+        try:
+            await server.start()
+            hub.ready(number)
+            # Without its parent no event would reach the other workers: stop as if told to.
+            waits = [asyncio.create_task(stop.wait()), asyncio.create_task(hub.closed.wait())]
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+            await server.stop()
+        finally:
+            await services.close()
+    finally:
+        await hub.close()
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    number, hub_path = int(argv[0]), argv[1]
+    settings = settings_from_json(sys.stdin.read())
+    configure_logging()
+    # The parent has logged the host keys' fingerprints once already.
+    logging.getLogger("sshd_app.host_keys").setLevel(logging.WARNING)
+    with holding(Path(settings.db)):
+        return asyncio.run(serve_worker(settings, number, hub_path))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,167 @@
+"""The hub across processes: events survive the wire, reach every linked hub once, and the
+per-process state that rides on them (presence, the booking timer's wake-ups) stays in step."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store import hub as hub_module
+from store.accounts import Account
+from store.hub import (
+    BOOKINGS_TOPIC,
+    AccountClosed,
+    BookingChanged,
+    Hub,
+    MessagePosted,
+    PresenceChanged,
+    account_topic,
+    room_topic,
+)
+from store.hub_relay import LinkedHub, RelayHub
+from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame_event, read_frame
+from store.presence import RoomPresence
+from store.roles import Role
+from store.rooms import Message
+
+SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+POSTED = MessagePosted(7, Message(3, 7, "client", "klara", SENT, "Grüße\nzweite Zeile [b]x[/b]"))
+
+
+def account(account_id: int) -> Account:
+    return Account(id=account_id, username=f"a{account_id}", role=Role.CLIENT,
+                   must_change_password=False, disabled=False, language="de", created_at="")
+
+
+async def decoded(data: bytes) -> Any:
+    reader = asyncio.StreamReader()
+    reader.feed_data(data)
+    reader.feed_eof()
+    payload = await read_frame(reader)
+    assert payload is not None
+    return frame_event(payload)
+
+
+@pytest.mark.parametrize("event", [POSTED, BookingChanged(7), PresenceChanged(7),
+                                   AccountClosed(4, "erased")])
+async def test_events_cross_the_wire_unchanged(event):
+    assert await decoded(event_frame(room_topic(7), event)) == event
+
+
+def test_every_event_the_hub_defines_can_cross():
+    events = {name for name, member in inspect.getmembers(hub_module, inspect.isclass)
+              if dataclasses.is_dataclass(member) and member.__module__ == hub_module.__name__}
+    assert events and events <= set(WIRE_TYPES)
+
+
+async def test_unknown_types_and_oversized_frames_are_refused():
+    @dataclasses.dataclass(frozen=True)
+    class Stranger:
+        x: int
+
+    with pytest.raises(TypeError):
+        event_frame(room_topic(1), Stranger(1))
+    forged = event_frame(room_topic(1), BookingChanged(1)).replace(b"BookingChanged",
+                                                                   b"Subprocess0000")
+    with pytest.raises(WireError):
+        await decoded(forged)
+    reader = asyncio.StreamReader()
+    reader.feed_data(b"\xff\xff\xff\xff")
+    with pytest.raises(WireError):
+        await read_frame(reader)
+
+
+class Inbox:
+    def __init__(self, hub: Hub, topic: tuple[str, int]) -> None:
+        self.events: list[Any] = []
+        self._arrived = asyncio.Event()
+        hub.subscribe(topic, self._take)
+
+    def _take(self, event: Any) -> None:
+        self.events.append(event)
+        self._arrived.set()
+
+    async def next(self) -> Any:
+        await asyncio.wait_for(self._arrived.wait(), 5)
+        self._arrived.clear()
+        return self.events[-1]
+
+
+@pytest.fixture
+async def linked(tmp_path: Path) -> AsyncIterator[tuple[RelayHub, LinkedHub, LinkedHub]]:
+    relay = RelayHub()
+    await relay.listen(str(tmp_path / "hub.sock"))
+    first = await LinkedHub.connect(str(tmp_path / "hub.sock"))
+    second = await LinkedHub.connect(str(tmp_path / "hub.sock"))
+    first.ready(1)
+    second.ready(2)
+    await relay.ready(1)
+    await relay.ready(2)
+    yield relay, first, second
+    for hub in (first, second):
+        await hub.close()
+    await relay.close()
+
+
+async def test_an_event_reaches_every_process_once(linked):
+    relay, first, second = linked
+    inboxes = [Inbox(hub, room_topic(7)) for hub in (relay, first, second)]
+    first.publish(room_topic(7), POSTED)
+    for inbox in inboxes:
+        assert await inbox.next() == POSTED
+    closed = [Inbox(hub, account_topic(4)) for hub in (first, second)]
+    relay.publish(account_topic(4), AccountClosed(4, "disabled"))
+    second.publish(account_topic(4), AccountClosed(4, "erased"))
+    await settled(linked)
+    for inbox in closed:
+        assert sorted(e.reason for e in inbox.events) == ["disabled", "erased"]
+    assert [len(inbox.events) for inbox in inboxes] == [1, 1, 1]
+
+
+async def settled(hubs: tuple[RelayHub, LinkedHub, LinkedHub]) -> None:
+    """Every event either worker published so far has arrived everywhere: each sends a marker
+    after them, and a process's events keep their order on the way."""
+    _relay, *links = hubs
+    for n, hub in enumerate(links):
+        inboxes = [Inbox(h, ("marker", n)) for h in hubs]
+        hub.publish(("marker", n), BookingChanged(n))
+        for inbox in inboxes:
+            await inbox.next()
+
+
+async def test_presence_counts_agree_in_every_process(linked):
+    relay, first, second = linked
+    presences = [RoomPresence(hub) for hub in (relay, first, second)]
+    announced = [Inbox(hub, room_topic(7)) for hub in (relay, first, second)]
+    presences[1].enter(7, account(4))
+    await settled(linked)
+    assert all(p.is_here(7, 4) for p in presences)
+    assert [inbox.events for inbox in announced] == [[PresenceChanged(7)]] * 3
+    presences[2].enter(7, account(4))  # a second session of the same person
+    presences[1].leave(7, account(4))
+    await settled(linked)
+    assert all(p.is_here(7, 4) for p in presences)
+    presences[2].leave(7, account(4))
+    await settled(linked)
+    assert not any(p.is_here(7, 4) for p in presences)
+    assert announced[2].events == [PresenceChanged(7)] * 2  # arrived, left: nothing between
+
+
+async def test_the_parent_hears_every_booking_change_for_its_timer(linked):
+    relay, first, _second = linked
+    timer_inbox = Inbox(relay, BOOKINGS_TOPIC)
+    first.publish(BOOKINGS_TOPIC, BookingChanged(12))
+    assert await timer_inbox.next() == BookingChanged(12)
+
+
+async def test_a_worker_notices_when_its_parent_is_gone(linked):
+    relay, first, _second = linked
+    await relay.close()
+    await asyncio.wait_for(first.closed.wait(), 5)
