@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
 from importlib import resources
@@ -64,6 +66,7 @@ class Database:
     @classmethod
     async def open(cls, path: Path | str, clock: Clock | None = None) -> Database:
         path = Path(path)
+        make_private(path)
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:
             conn.row_factory = aiosqlite.Row
@@ -177,6 +180,20 @@ class Transaction:
     def mark_erasure(self) -> None:
         """Personal data was deleted: after COMMIT the WAL is checkpointed and truncated."""
         self.erased_personal_data = True
+
+
+def make_private(path: Path) -> None:
+    """Health data is for this server's user only: the file is created 0600 (SQLite gives its
+    -wal and -shm files the same mode), and an existing one readable by others is tightened."""
+    if str(path) == ":memory:":
+        return
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            log.warning("database %s was readable by others (mode %o): set to 0600", path, mode)
+            path.chmod(mode & 0o700)
 
 
 async def apply_pragmas(conn: aiosqlite.Connection) -> None:
