@@ -23,15 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks.chat_load import open_pair, prepare
+from benchmarks.server_under_test import (
+    add_workers_option,
+    config_file,
+    host_keys,
+    print_header,
+    worker_flag,
+)
 from benchmarks.sessions import cpu_seconds
-from sshd_app.host_keys import ensure_host_keys
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient
-
-# Counsellors would first enrol a second factor, and every login comes from 127.0.0.1: neither
-# the enrolment nor the per-address limits are what is measured here.
-BENCH_CONFIG = ("second_factor_required = false\nconnection_rate_per_address = 1000\n"
-                "max_pending_logins_per_address = 1000\n")
 
 
 class ScreenWatch:
@@ -57,12 +58,6 @@ class ScreenWatch:
         else:
             self._waiting[needle] = shown
         return shown
-
-
-def config_file(folder: Path) -> Path:
-    path = folder / "bench.toml"
-    path.write_text(BENCH_CONFIG)
-    return path
 
 
 async def open_pairs(port: int, pairs: int) -> list[tuple[TerminalClient, TerminalClient]]:
@@ -94,27 +89,6 @@ class Run:
                 f"{count / self.seconds:.1f}", f"{1000 * statistics.median(ordered):.0f}",
                 pct(0.95), pct(0.99), f"{1000 * ordered[-1]:.0f}",
                 f"{1000 * self.cpu / count:.1f}", f"{100 * self.cpu / self.seconds:.0f}"]
-
-
-def worker_flag(workers: int | None) -> tuple[str, ...]:
-    """`--workers N`, or nothing for the server's default (and for servers older than it)."""
-    return () if workers is None else ("--workers", str(workers))
-
-
-def add_workers_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--workers", type=int, nargs="+", default=[None],
-                        help="one run per count (default: the server's default)")
-
-
-def host_keys() -> Path:
-    keys = Path(tempfile.mkdtemp()) / "keys"
-    ensure_host_keys(keys)
-    return keys
-
-
-def print_header(header: tuple[str, ...]) -> None:
-    print(" | ".join(header))
-    print(" | ".join("---" for _ in header))
 
 
 async def converse(pair: tuple[TerminalClient, TerminalClient], i: int, interval: float,

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from benchmarks.chat import config_file, worker_flag
 from benchmarks.purge import folder_size
+from benchmarks.server_under_test import config_file, worker_flag
 from sshd_app.host_keys import ensure_host_keys
 from store.clock import to_iso
 from store.passwords import PasswordVault

@@ -19,8 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.chat import (
-    ScreenWatch,
+from benchmarks.chat import ScreenWatch
+from benchmarks.server_under_test import (
     add_workers_option,
     config_file,
     host_keys,

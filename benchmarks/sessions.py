@@ -1,6 +1,6 @@
 """Idle sessions: RSS per session, idle CPU, and time to first screen (run by hand).
 
-    .venv/bin/python -m benchmarks.sessions --sessions 1 50
+    /work/venv/bin/python -m benchmarks.sessions --sessions 1 50 --workers 1 2
 
 Starts `wardroom serve` as a child process on a temporary database, opens N real SSH sessions
 with a pty (asyncssh client, screen read with pyte), and reads the server's RSS and CPU time
@@ -13,12 +13,18 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from sshd_app.host_keys import ensure_host_keys
+from benchmarks.server_under_test import (
+    add_workers_option,
+    config_file,
+    host_keys,
+    print_header,
+    worker_flag,
+)
 from store.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess, process_tree
@@ -64,11 +70,12 @@ async def first_screen(port: int, name: str) -> tuple[TerminalClient, float]:
     return client, time.perf_counter() - started
 
 
-async def measure(count: int, keys: Path) -> dict[str, float]:
+async def measure(count: int, keys: Path, workers: int | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         db = Path(folder) / "bench.db"
         await prepare(db, count)
-        server = ServerProcess(db, keys)
+        server = ServerProcess(db, keys, "--config", str(config_file(Path(folder))),
+                               *worker_flag(workers))
         await server.start()
         assert server.process is not None
         pid = server.process.pid
@@ -78,7 +85,13 @@ async def measure(count: int, keys: Path) -> dict[str, float]:
             single, single_time = await first_screen(server.port, "bench0000")
             results = [single_time]
             clients = [single]
-            pending = [first_screen(server.port, f"bench{i:04d}") for i in range(1, count)]
+            batch = asyncio.Semaphore(20)  # logging in, a few at a time
+
+            async def one(name: str) -> tuple[TerminalClient, float]:
+                async with batch:
+                    return await first_screen(server.port, name)
+
+            pending = [one(f"bench{i:04d}") for i in range(1, count)]
             for client, seconds in await asyncio.gather(*pending):
                 clients.append(client)
                 results.append(seconds)
@@ -92,6 +105,7 @@ async def measure(count: int, keys: Path) -> dict[str, float]:
         finally:
             await server.stop()
     return {
+        "workers": workers or "default",
         "sessions": count,
         "rss_per_session_kib": (rss - base_rss) / count,
         "first_screen_single_ms": single_time * 1000,
@@ -104,21 +118,20 @@ async def measure(count: int, keys: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 50])
+    add_workers_option(parser)
     args = parser.parse_args()
-    keys = Path(tempfile.mkdtemp()) / "keys"
-    ensure_host_keys(keys)
-    rows = [asyncio.run(measure(n, keys)) for n in args.sessions]
-    header = ("sessions", "RSS/session KiB", "1st screen (1st) ms", "1st screen p50 ms",
-              "1st screen max ms", "idle CPU %")
-    print(" | ".join(header))
-    print(" | ".join("---" for _ in header))
-    for row in rows:
-        print(" | ".join([f"{row['sessions']}", f"{row['rss_per_session_kib']:.0f}",
-                          f"{row['first_screen_single_ms']:.0f}",
-                          f"{row['first_screen_p50_ms']:.0f}",
-                          f"{row['first_screen_max_ms']:.0f}",
-                          f"{row['idle_cpu_percent']:.2f}"]))
-    sys.stdout.flush()
+    keys = host_keys()
+    print_header(("workers", "sessions", "RSS/session KiB", "1st screen (1st) ms",
+                  "1st screen p50 ms", "1st screen max ms", "idle CPU %"))
+    for workers in args.workers:
+        for n in args.sessions:
+            row = asyncio.run(measure(n, keys, workers))
+            print(" | ".join([f"{row['workers']}", f"{row['sessions']}",
+                              f"{row['rss_per_session_kib']:.0f}",
+                              f"{row['first_screen_single_ms']:.0f}",
+                              f"{row['first_screen_p50_ms']:.0f}",
+                              f"{row['first_screen_max_ms']:.0f}",
+                              f"{row['idle_cpu_percent']:.2f}"]), flush=True)
 
 
 if __name__ == "__main__":
