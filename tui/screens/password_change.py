@@ -25,7 +25,7 @@ class PasswordChangeScreen(WardroomScreen):
             if self.forced:
                 yield Static(self.t("password.forced"), classes="paragraph", markup=False)
             yield Label(self.t("password.new", min=MIN_PASSWORD_LENGTH))
-            yield Field(password=True, id="new")
+            yield Field(password=True, id="new", advances=True)
             yield Label(self.t("password.repeat"))
             yield Field(password=True, id="repeat")
             yield Static("", id="status", markup=False)
@@ -35,9 +35,7 @@ class PasswordChangeScreen(WardroomScreen):
         self.query_one("#new", Input).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "new":
-            self.query_one("#repeat", Input).focus()
-            return
+        # Only the repeat field submits; Enter in the first moves on (Field.advances).
         new = self.query_one("#new", Input).value
         repeat = self.query_one("#repeat", Input).value
         status = self.query_one("#status", Static)

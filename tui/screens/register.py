@@ -22,8 +22,6 @@ from tui.screens.request_form import refusal
 from tui.widgets.fields import Field
 from tui.widgets.top_bar import TopBar
 
-_FIELDS = ("username", "password", "repeat", "request")
-
 
 class RegisterScreen(WardroomScreen):
     SCREEN_NAME = "register"
@@ -37,11 +35,11 @@ class RegisterScreen(WardroomScreen):
         with VerticalScroll(id="form"):
             yield Static(self.t("register.intro"), classes="paragraph", markup=False)
             yield Label(self.t("register.username"))
-            yield Field(id="username", max_length=32)
+            yield Field(id="username", max_length=32, advances=True)
             yield Label(self.t("register.password", min=MIN_PASSWORD_LENGTH))
-            yield Field(id="password", password=True)
+            yield Field(id="password", password=True, advances=True)
             yield Label(self.t("register.repeat"))
-            yield Field(id="repeat", password=True)
+            yield Field(id="repeat", password=True, advances=True)
             yield Label(self.t("register.request"))
             yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
         # Outside the scrolling form, so the reason is seen whichever field has the cursor.
@@ -63,10 +61,7 @@ class RegisterScreen(WardroomScreen):
             self.query_one(f"#{fix[0]}", Input).focus()
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
-        position = _FIELDS.index(event.input.id or "username")
-        if position < len(_FIELDS) - 1:
-            self.query_one(f"#{_FIELDS[position + 1]}", Input).focus()
-            return
+        # Only the request field submits; Enter in the others moves on (Field.advances).
         if await self._form_is_fine():
             self._version = await self.wardroom.services.policy.current()
             self.app.push_screen(RegisterNoticeScreen(self._version), self._notice_answered)
