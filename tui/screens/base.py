@@ -29,6 +29,19 @@ class WardroomScreen(Screen[Any]):
     def t(self) -> Translator:
         return self.wardroom.t
 
+    def _compositor_refresh(self) -> None:
+        # Textual repaints the screen below the top one into the top one (in case that is
+        # see-through), and once a covered screen has handled any message (a home screen gets
+        # a hub event for every message in the room opened over it), that repaint repeats with
+        # each message and redraws the whole top screen. Under an opaque screen nothing of
+        # this one shows; it is repainted whole when it comes back to the top.
+        top = self.app.screen
+        if top is not self and top.styles.background.a == 1:
+            self._compositor._dirty_regions.clear()
+            self._dirty_widgets.clear()
+            return
+        super()._compositor_refresh()
+
     def on_screen_resume(self) -> None:
         # Every time a screen comes to the front is one view; recorded without waiting.
         self.wardroom.services.statistics.record_view(self.wardroom.context.visit_id,

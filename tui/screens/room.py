@@ -196,13 +196,19 @@ class RoomScreen(WardroomScreen):
     @on(TextArea.Changed, "#room-box")
     def _count(self, event: TextArea.Changed) -> None:
         length = len(event.text_area.text)
-        counter = self.query_one("#room-counter", Static)
-        counter.update(self.t("room.counter", length=length, max=MAX_MESSAGE_LENGTH)
-                       if length >= COUNTER_FROM else "")
-        counter.set_class(length > MAX_MESSAGE_LENGTH, "-over")
+        self._hint("#room-counter", self.t("room.counter", length=length, max=MAX_MESSAGE_LENGTH)
+                   if length >= COUNTER_FROM else "")
+        self.query_one("#room-counter").set_class(length > MAX_MESSAGE_LENGTH, "-over")
 
     def _status(self, text: str) -> None:
-        self.query_one("#room-status", Static).update(text)
+        self._hint("#room-status", text)
+
+    def _hint(self, selector: str, text: str) -> None:
+        # Updated only when the text changes: each update lays out the whole screen again,
+        # and the box changes with every key and every message sent.
+        line = self.query_one(selector, Static)
+        if line.content != text:
+            line.update(text)
 
     # -- history --------------------------------------------------------------------------
     @on(MessageLog.NeedOlder)

@@ -7,11 +7,14 @@ the rows that changed are refreshed (Log/RichLog re-layout the whole screen per 
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import ceil
 
+from rich.segment import Segment
 from rich.text import Text
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar, ScrollBarRender
 from textual.strip import Strip
 
 from store.rooms import Message as RoomMessage
@@ -46,6 +49,7 @@ class MessageLog(ScrollView, can_focus=False):
         self.has_older = True
         self._waiting_for_older = False
         self._following = True  # at the bottom: new messages scroll into view
+        self._thumb: tuple[Segment, ...] = ()  # the scrollbar as last painted
 
     @property
     def last_id(self) -> int | None:
@@ -66,11 +70,13 @@ class MessageLog(ScrollView, can_focus=False):
         first_new = len(self._lines)
         strips = self._strips(message)
         self._lines.extend(strips)
-        self._set_virtual_height()
+        self._set_virtual_height(place_thumb=False)
         if self._following and self.max_scroll_y > self.scroll_y:
-            # Everything moves up: the widget's own region is repainted, never the screen.
+            # Everything moves up: the widget's own region is repainted, never the screen;
+            # the scroll places the thumb.
             self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
         else:
+            self._place_thumb()
             self.refresh_lines(first_new, len(strips))
 
     def prepend(self, older: list[RoomMessage], has_more: bool) -> None:
@@ -116,12 +122,36 @@ class MessageLog(ScrollView, can_focus=False):
         self._lines = [strip for message in self._messages for strip in self._strips(message)]
         self._set_virtual_height()
 
-    def _set_virtual_height(self) -> None:
+    def _set_virtual_height(self, place_thumb: bool = True) -> None:
         # Assigning virtual_size would schedule a layout of the whole screen; the widget's
         # own size never changes, so only its scroll range is updated.
         size = Size(self._width, len(self._lines))
         self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)
+        self._refresh_scrollbars()  # shown once there is more than a screenful
+        self.scroll_y = self.validate_scroll_y(self.scroll_y)
+        if place_thumb:
+            self._place_thumb()
+
+    def _place_thumb(self) -> None:
+        """Give the scrollbar the current sizes and position, but repaint it only when its
+        thumb looks different: every message changes them, and a repainted scrollbar costs
+        about as much as the rest of the room's update."""
+        if not self.show_vertical_scrollbar:
+            return
+        bar = self.vertical_scrollbar
+        window = self.container_size.height - self.scrollbar_size_horizontal
+        bar.set_reactive(ScrollBar.window_virtual_size, self.virtual_size.height)
+        bar.set_reactive(ScrollBar.window_size, window)
+        bar.set_reactive(ScrollBar.position, bar.validate_position(self.scroll_y))
+        # Drawn the way the scrollbar draws itself (its colours aside): the same thumb gives
+        # the same segments.
+        thumb = tuple(ScrollBarRender.render_bar(
+            size=bar.size.height, virtual_size=ceil(bar.window_virtual_size),
+            window_size=ceil(window) if window < bar.window_virtual_size else 0,
+            position=bar.position).segments)
+        if thumb != self._thumb:
+            self._thumb = thumb
+            bar.refresh()
 
     # -- Textual hooks ----------------------------------------------------------------------
     def on_resize(self) -> None:
@@ -150,7 +180,10 @@ class MessageLog(ScrollView, can_focus=False):
         self._painted.clear()
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_y(old_value, new_value)
+        # ScrollView's own watcher, except that the scrollbar is repainted only if it changes.
+        if round(old_value) != round(new_value):
+            self.refresh(self.size.region)
+        self._place_thumb()
         self._following = round(new_value) >= self.max_scroll_y
         if new_value <= 0 and self.has_older and self._messages and not self._waiting_for_older:
             self._waiting_for_older = True

@@ -1,0 +1,129 @@
+"""What a delivered message repaints: never a screen hidden under another, and the room's
+scrollbar only when its thumb moves (while it always shows where the reader is)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.scrollbar import ScrollBar
+from textual.widgets import Static
+
+from store.roles import Role
+from tests.conftest import PASSWORD
+from tests.e2e.test_ward_room import shown_as_sent
+from tests.sshclient import connect
+from tests.tui.test_idle_timers import settled_timers
+from tests.tui.test_message_log import Harness, message
+from tui.i18n import Translator
+from tui.screens.base import WardroomScreen
+from tui.widgets.room.message_log import MessageLog
+
+class Below(WardroomScreen):
+    def compose(self) -> ComposeResult:
+        yield Static("unten", id="below")
+
+
+class Above(WardroomScreen):
+    def compose(self) -> ComposeResult:
+        yield Static("oben")
+
+
+class Screens(App[None]):
+    CSS = "Screen { background: black; }"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.t = Translator("de")
+        self.frames: list[str] = []
+        # What a WardroomScreen asks of its app besides the translator: views are not counted.
+        self.context = SimpleNamespace(visit_id="visit")
+        self.services = SimpleNamespace(
+            statistics=SimpleNamespace(record_view=lambda visit, screen: None))
+
+    def on_mount(self) -> None:
+        self.push_screen(Below())
+
+    def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        if renderable is not None:
+            self.frames.append(type(renderable).__name__)
+        super()._display(screen, renderable)
+
+
+async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top():
+    app = Screens()
+    async with app.run_test(size=(80, 24)) as pilot:
+        below = app.screen
+        await app.push_screen(Above())
+        await pilot.pause()
+        app.frames.clear()
+        for n in range(3):  # what a home screen does with a hub event under the room
+            below.query_one("#below", Static).update(f"unten {n}")
+            await pilot.pause()
+        assert app.frames == []
+        app.pop_screen()
+        await pilot.pause()
+        assert "LayoutUpdate" in app.frames  # back on top, it is painted whole
+        assert below.query_one("#below", Static).render_line(0).text.startswith("unten 2")
+
+
+def thumb(bar: ScrollBar) -> str:
+    return "".join(strip.text + str([s.style for s in strip]) for strip in
+                   (bar.render_line(y) for y in range(bar.size.height)))
+
+
+async def test_the_scrollbar_shows_the_reader_where_they_are_after_every_message():
+    app = Harness()
+    async with app.run_test(size=(40, 12)) as pilot:
+        log = app.query_one(MessageLog)
+        for n in range(1, 60):
+            log.append(message(n))
+            await pilot.pause()
+            if log.show_vertical_scrollbar:
+                bar = log.vertical_scrollbar
+                assert bar.window_virtual_size == log.virtual_size.height
+                assert bar.position == bar.validate_position(log.scroll_y)
+                shown = thumb(bar)
+                bar.refresh()  # what a full repaint of the scrollbar would show
+                await pilot.pause()
+                assert thumb(bar) == shown, f"stale scrollbar after message {n}"
+        log.scroll_to(y=0, animate=False, immediate=True)
+        await pilot.pause()
+        assert log.vertical_scrollbar.position == 0
+
+
+async def test_typing_and_sending_a_message_lays_out_nothing(wardroom):
+    office = await wardroom.add_account("office", Role.ADMIN)
+    await wardroom.add_account("klara", Role.CLIENT)
+    await wardroom.add_account("bernd", Role.COUNSELLOR)
+    await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
+    terminal = await connect(wardroom.port, "klara", PASSWORD)
+    try:
+        await terminal.wait_for("Stationszimmer mit bernd")
+        # The first repaint after start-up still runs what start-up left for it (the footer
+        # shows the box's keys once focus is settled): one message before counting.
+        await terminal.type("Guten Morgen")
+        terminal.send("\r")
+        await shown_as_sent(terminal, "Guten Morgen")
+        assert await settled_timers(wardroom) == []
+        (session,) = wardroom.server.sessions
+        assert session.app is not None
+        room = session.app.screen
+        layouts = []
+        original = room._refresh_layout
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(args)
+            original(*args, **kwargs)
+
+        room._refresh_layout = counted  # type: ignore[method-assign]
+        for text in ("Wie geht es?", "Schon besser."):
+            await terminal.type(text)
+            terminal.send("\r")
+            await shown_as_sent(terminal, text)
+        # Each key, the sent message and the emptied box repaint their own lines only; the
+        # hint lines under the history stay as they are and need no new layout.
+        assert layouts == []
+    finally:
+        await terminal.close()
