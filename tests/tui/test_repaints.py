@@ -20,6 +20,7 @@ from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
 from tui.widgets.room.message_log import MessageLog
 
+
 class Below(WardroomScreen):
     def compose(self) -> ComposeResult:
         yield Static("unten", id="below")
