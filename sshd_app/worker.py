@@ -1,7 +1,7 @@
 """One worker process of `wardroom serve --workers N`: a whole server on the shared port.
 
-Started by the parent (sshd_app.workers) as `python -m sshd_app.worker NUMBER HUB_SOCKET` with
-the settings as JSON on stdin. It serves sessions with its own database connection and hub
+Started by the parent (sshd_app.workers) as `python -m sshd_app.worker NUMBER OF HUB_SOCKET`
+with the settings as JSON on stdin. It serves sessions with its own database connection and hub
 link, and stops on SIGTERM/SIGINT or as soon as the link to its parent is gone.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 from dataclasses import fields
 from pathlib import Path
@@ -19,6 +20,7 @@ from sshd_app.logging_setup import configure_logging
 from sshd_app.server import WardroomServer, stop_requested
 from store.database_lock import holding
 from store.hub_relay import LinkedHub
+from store.passwords import PasswordVault
 from store.services import Services
 
 
@@ -33,10 +35,12 @@ def settings_from_json(text: str) -> Settings:
                        for name, value in values.items()})
 
 
-async def serve_worker(settings: Settings, number: int, hub_path: str) -> int:
+async def serve_worker(settings: Settings, number: int, workers: int, hub_path: str) -> int:
     hub = await LinkedHub.connect(hub_path)
     try:
-        services = await Services.open(settings.db, hub=hub)
+        # The cores are shared by all workers: together they hash on no more threads than that.
+        threads = max(1, (os.cpu_count() or 1) // workers)
+        services = await Services.open(settings.db, hub=hub, vault=PasswordVault(workers=threads))
         server = WardroomServer(settings, services, worker=number)
         stop = stop_requested()
         try:
@@ -56,13 +60,13 @@ async def serve_worker(settings: Settings, number: int, hub_path: str) -> int:
 
 
 def main(argv: list[str]) -> int:
-    number, hub_path = int(argv[0]), argv[1]
+    number, workers, hub_path = int(argv[0]), int(argv[1]), argv[2]
     settings = settings_from_json(sys.stdin.read())
     configure_logging()
     # The parent has logged the host keys' fingerprints once already.
     logging.getLogger("sshd_app.host_keys").setLevel(logging.WARNING)
     with holding(Path(settings.db)):
-        return asyncio.run(serve_worker(settings, number, hub_path))
+        return asyncio.run(serve_worker(settings, number, workers, hub_path))
 
 
 if __name__ == "__main__":

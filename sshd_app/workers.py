@@ -103,7 +103,7 @@ class WorkerPool:
 
     async def _start_worker(self, number: int) -> None:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sshd_app.worker", str(number), self.hub_path,
+            sys.executable, "-m", "sshd_app.worker", str(number), str(self.count), self.hub_path,
             stdin=asyncio.subprocess.PIPE)
         assert process.stdin is not None
         process.stdin.write(settings_json(self.settings).encode("utf-8"))
