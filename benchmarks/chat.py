@@ -2,8 +2,10 @@
 
     /work/venv/bin/python -m benchmarks.chat --pairs 100 --interval 5 --seconds 60 --workers 1 2
 
-Starts `wardroom serve --workers N` as a child process, opens both parties' rooms over real SSH
-(pty, screens read with pyte), and lets every pair alternate messages, one every `interval`
+Starts `wardroom serve --workers N` as a child process on rooms that already hold `--history`
+messages each (inserted with SQL; a room in use has a history, which decides how the
+scrollbar and the screen update), opens both parties' rooms over real SSH (pty, screens read
+with pyte), and lets every pair alternate messages, one every `interval`
 seconds per pair at a random phase (`--interval 0`: the next one as soon as the last arrived,
 i.e. as fast as the server delivers). A message is pasted into the box, Enter is pressed once
 the sender sees it there, and its latency runs from that Enter until the text is on the other
@@ -31,6 +33,8 @@ from benchmarks.server_under_test import (
     worker_flag,
 )
 from benchmarks.sessions import cpu_seconds
+from store.clock import to_iso
+from store.services import Services
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient
 
@@ -112,11 +116,27 @@ async def converse(pair: tuple[TerminalClient, TerminalClient], i: int, interval
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
 
 
+async def add_history(db: Path, messages: int) -> None:
+    services = await Services.open(db)
+    try:
+        rows = await services.db.fetchall("SELECT id, client_id FROM booking")
+        async with services.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
+                " VALUES (?, ?, 'client', ?, ?)",
+                ((row["id"], row["client_id"], to_iso(services.clock.now()),
+                  f"Früher {n}: heute war ein guter Tag") for row in rows
+                 for n in range(messages)))
+    finally:
+        await services.close()
+
+
 async def measure(workers: int | None, pairs: int, interval: float, seconds: float,
-                  keys: Path) -> Run:
+                  history: int, keys: Path) -> Run:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         await prepare(folder / "bench.db", pairs)
+        await add_history(folder / "bench.db", history)
         server = ServerProcess(folder / "bench.db", keys, "--config", str(config_file(folder)),
                                *worker_flag(workers))
         await server.start()
@@ -146,13 +166,15 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=5.0,
                         help="seconds between two messages of a pair (0: as fast as delivered)")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long they chat")
+    parser.add_argument("--history", type=int, default=50, help="messages in each room before")
     add_workers_option(parser)
     args = parser.parse_args()
     keys = host_keys()
     print_header(("workers", "pairs", "interval s", "messages", "msg/s", "p50 ms", "p95 ms",
                   "p99 ms", "max ms", "server CPU ms/msg", "server CPU %"))
     for workers in args.workers:
-        run = asyncio.run(measure(workers, args.pairs, args.interval, args.seconds, keys))
+        run = asyncio.run(measure(workers, args.pairs, args.interval, args.seconds,
+                                  args.history, keys))
         print(" | ".join(run.row()), flush=True)
 
 

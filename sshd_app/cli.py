@@ -155,6 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int:
+    from sshd_app.collector import tune_for_sessions
     from sshd_app.server import WardroomServer, stop_requested
     from sshd_app.workers import WorkerPool
     from store.hub_relay import RelayHub
@@ -187,6 +188,7 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
     stop = stop_requested()
     try:
         await server.start()
+        tune_for_sessions()
         await stop.wait()
         log.info("shutting down")
         await server.stop()

@@ -15,6 +15,7 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
+from sshd_app.collector import tune_for_sessions
 from sshd_app.config import SETTING_NAMES, Settings
 from sshd_app.logging_setup import configure_logging
 from sshd_app.server import WardroomServer, stop_requested
@@ -45,6 +46,7 @@ async def serve_worker(settings: Settings, number: int, workers: int, hub_path: 
         stop = stop_requested()
         try:
             await server.start()
+            tune_for_sessions()
             hub.ready(number)
             # Without its parent no event would reach the other workers: stop as if told to.
             waits = [asyncio.create_task(stop.wait()), asyncio.create_task(hub.closed.wait())]
