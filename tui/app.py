@@ -41,6 +41,8 @@ class WardroomApp(App[int]):
         Binding("f2", "notice", "key.notice", priority=True),
         # Not a priority binding: a focused text field takes "?" as a character first.
         Binding("question_mark", "help", "help.key", show=False),
+        # The terminal convention for "my screen is garbled": paint everything again.
+        Binding("ctrl+l", "redraw", show=False, priority=True),
     ]
 
     def __init__(self, context: SessionContext, port: TerminalPort) -> None:
@@ -135,6 +137,9 @@ class WardroomApp(App[int]):
 
     def action_logout(self) -> None:
         self.exit(0)
+
+    def action_redraw(self) -> None:
+        self.screen.refresh(layout=True)
 
     def action_help(self) -> None:
         """Help about the screen in front; pressed again on the help, it closes."""

@@ -40,7 +40,7 @@ async def test_resize_to_zero_and_back(wardroom):
         await asyncio.sleep(0.3)
         assert session.app.size == (100, 30)
         client.screen.reset()
-        client.send("\x0c")  # any key: the app keeps drawing at the new size
+        client.send("\x0c")  # Ctrl+L paints the whole screen again, at the new size
         await client.wait_for("anna")
     finally:
         await client.close()
