@@ -1,4 +1,5 @@
-"""Per source address: a cap on new connections per second and on connections not yet logged in.
+"""Per source address: a cap on new connections per second and on connections not yet logged in,
+counted once for all worker processes.
 
 An address over either limit gets one plain line and a closed socket before any SSH work (and
 so no key exchange) is spent on it, the way OpenSSH answers over its MaxStartups.
@@ -12,6 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
+
+from store.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
+from store.hub_wire import carried
 
 log = logging.getLogger("wardroom.gate")
 
@@ -27,45 +31,92 @@ class _Bucket:
     updated: float
 
 
+@carried
+@dataclass(frozen=True)
+class ConnectionAdmitted:
+    """Process `origin` let connection `port` from `address` start its login."""
+
+    origin: int
+    address: str
+    port: int
+
+
+@carried
+@dataclass(frozen=True)
+class ConnectionSettled:
+    """That connection logged in or went away: it no longer counts as pending."""
+
+    origin: int
+    address: str
+    port: int
+
+
 class ConnectionGate:
     """A token bucket per address (`rate` per second, bursts of twice that) and a count of
     each address's connections that have not finished logging in.
+
+    Under `serve --workers N` each worker has a gate, and an address must not get N times the
+    allowance: every admission and settlement goes through the hub, and every gate applies
+    all of them, its own included, to the same counts. A worker that dies takes its pending
+    connections with it (ProcessGone).
 
     `now` is a monotonic clock in seconds, injectable so tests need no sleeping.
     """
 
     def __init__(self, rate: int, max_pending: int,
-                 now: Callable[[], float] = time.monotonic) -> None:
+                 now: Callable[[], float] = time.monotonic, hub: Hub | None = None) -> None:
         self._rate = float(rate)
         self._burst = 2.0 * rate
         self._max_pending = max_pending
         self._now = now
+        self._hub = hub or Hub()
         self._buckets: dict[str, _Bucket] = {}
-        self._pending: dict[str, set[Peer]] = {}
+        self._pending: dict[str, set[tuple[int, int]]] = {}  # address -> {(origin, port)}
+        self._hub.subscribe(EDGE_TOPIC, self._counted)
+        self._hub.subscribe(PROCESSES_TOPIC, self._process_gone)
 
     def admit(self, peer: Peer) -> bool:
         """True (and counted as pending) if this new connection may start its login."""
         address = str(peer[0])
         if len(self._pending.get(address, ())) >= self._max_pending:
             return False
-        if not self._take_token(address):
+        if self._tokens(address) < 1.0:
             return False
-        self._pending.setdefault(address, set()).add(peer)
+        self._hub.publish(EDGE_TOPIC, ConnectionAdmitted(self._hub.origin, address,
+                                                         int(peer[1])))
         return True
 
     def release(self, peer: Peer) -> None:
         """The connection logged in or went away: it no longer counts as pending."""
-        address = str(peer[0])
-        waiting = self._pending.get(address)
-        if waiting is not None:
-            waiting.discard(peer)
-            if not waiting:
-                del self._pending[address]
+        address, port = str(peer[0]), int(peer[1])
+        if (self._hub.origin, port) in self._pending.get(address, ()):
+            self._hub.publish(EDGE_TOPIC, ConnectionSettled(self._hub.origin, address, port))
 
     def pending(self, address: str) -> int:
         return len(self._pending.get(address, ()))
 
-    def _take_token(self, address: str) -> bool:
+    def _counted(self, event: object) -> None:
+        if isinstance(event, ConnectionAdmitted):
+            self._tokens(event.address)  # refilled up to now; then the admission takes one
+            self._buckets[event.address].tokens -= 1.0
+            self._pending.setdefault(event.address, set()).add((event.origin, event.port))
+        elif isinstance(event, ConnectionSettled):
+            self._forget_pending(event.address, (event.origin, event.port))
+
+    def _process_gone(self, event: ProcessGone) -> None:
+        for address, waiting in list(self._pending.items()):
+            for entry in [e for e in waiting if e[0] == event.origin]:
+                self._forget_pending(address, entry)
+
+    def _forget_pending(self, address: str, entry: tuple[int, int]) -> None:
+        waiting = self._pending.get(address)
+        if waiting is not None:
+            waiting.discard(entry)
+            if not waiting:
+                del self._pending[address]
+
+    def _tokens(self, address: str) -> float:
+        """The address's tokens now, refilled for the time since they were last counted."""
         now = self._now()
         bucket = self._buckets.get(address)
         if bucket is None:
@@ -74,10 +125,7 @@ class ConnectionGate:
             bucket = self._buckets[address] = _Bucket(self._burst, now)
         bucket.tokens = min(self._burst, bucket.tokens + (now - bucket.updated) * self._rate)
         bucket.updated = now
-        if bucket.tokens < 1.0:
-            return False
-        bucket.tokens -= 1.0
-        return True
+        return bucket.tokens
 
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled completely: they hold nothing worth remembering."""

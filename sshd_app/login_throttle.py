@@ -1,4 +1,5 @@
-"""Growing delays after failed logins, per account name and per source address."""
+"""Growing delays after failed logins, per account name and per source address, counted once
+for all worker processes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from store.hub import EDGE_TOPIC, Hub
+from store.hub_wire import carried
 
 # One connection's worth of typos (max_auth_attempts) costs nothing; after that each further
 # failure doubles the wait, up to a cap well below the 30 s login timeout.
@@ -56,24 +60,51 @@ class _FailureBook:
         self._entries.pop(key, None)
 
 
+@carried
+@dataclass(frozen=True)
+class LoginFailed:
+    address: str
+    username: str
+
+
+@carried
+@dataclass(frozen=True)
+class LoginSucceeded:
+    address: str
+    username: str
+
+
 class LoginThrottle:
     """How long the next login attempt must wait: the larger of the account's and the address's.
+
+    Failures and successes go through the hub and every worker's throttle applies them all
+    (its own included), so a guesser spread over N workers waits as long as on one.
 
     `now` is a monotonic clock in seconds, injectable so tests need no sleeping.
     """
 
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, now: Callable[[], float] = time.monotonic,
+                 hub: Hub | None = None) -> None:
         self._accounts = _FailureBook(ACCOUNT_CAP, now)
         self._addresses = _FailureBook(ADDRESS_CAP, now)
+        self._hub = hub or Hub()
+        self._hub.subscribe(EDGE_TOPIC, self._counted)
 
     def delay(self, address: str, username: str) -> float:
         return max(self._accounts.delay(username), self._addresses.delay(address))
 
     def failed(self, address: str, username: str) -> None:
-        # Unknown names are counted like real ones, so the delays do not reveal which exist.
-        self._accounts.failed(username)
-        self._addresses.failed(address)
+        self._hub.publish(EDGE_TOPIC, LoginFailed(address, username))
 
     def succeeded(self, address: str, username: str) -> None:
-        self._accounts.clear(username)
-        self._addresses.clear(address)
+        self._hub.publish(EDGE_TOPIC, LoginSucceeded(address, username))
+
+    def _counted(self, event: object) -> None:
+        if isinstance(event, LoginFailed):
+            # Unknown names are counted like real ones, so the delays do not reveal which
+            # exist.
+            self._accounts.failed(event.username)
+            self._addresses.failed(event.address)
+        elif isinstance(event, LoginSucceeded):
+            self._accounts.clear(event.username)
+            self._addresses.clear(event.address)

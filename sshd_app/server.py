@@ -70,13 +70,14 @@ class WardroomServer:
         self.worker = worker
         self.sessions: set[WardroomSession] = set()
         self.connections: set[WardroomSSHServer] = set()
-        self.registrations = RegistrationLimit(services.clock)
-        self.login_throttle = LoginThrottle()
+        # Counted together with every other worker's, through the hub.
+        self.registrations = RegistrationLimit(services.clock, hub=services.hub)
+        self.login_throttle = LoginThrottle(hub=services.hub)
         self.idle_watch = IdleWatch(self.sessions, services.clock,
                                     timedelta(minutes=settings.idle_lock_minutes),
                                     timedelta(minutes=settings.idle_logout_minutes))
         self.gate = ConnectionGate(settings.connection_rate_per_address,
-                                   settings.max_pending_logins_per_address)
+                                   settings.max_pending_logins_per_address, hub=services.hub)
         self._acceptor: asyncssh.SSHAcceptor | None = None
         self.schedules: Schedules | None = None
 

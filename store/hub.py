@@ -8,6 +8,7 @@ listeners in every one.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,11 @@ Listener = Callable[[Any], None]
 BOOKINGS_TOPIC: Topic = ("bookings", 0)
 # Every room entered or left, for the presence counts each process keeps.
 PRESENCE_TOPIC: Topic = ("presence", 0)
+# What the SSH edge counts against its limits per address and name (sshd_app: the connection
+# gate, login delays, registrations), so all workers count together.
+EDGE_TOPIC: Topic = ("edge", 0)
+# A linked process is gone (a worker died or stopped): forget what it had counted.
+PROCESSES_TOPIC: Topic = ("processes", 0)
 
 
 def room_topic(booking_id: int) -> Topic:
@@ -54,11 +60,21 @@ class PresenceChanged:
 
 @dataclass(frozen=True)
 class PresenceMoved:
-    """One session of `account_id` entered (+1) or left (-1) the room of `booking_id`."""
+    """One session of `account_id`, held by process `origin`, entered (+1) or left (-1) the
+    room of `booking_id`."""
 
     booking_id: int
     account_id: int
     delta: int
+    origin: int
+
+
+@dataclass(frozen=True)
+class ProcessGone:
+    """Process `origin` (a Hub.origin) is no longer linked: nothing it counted holds any more.
+    Published by the relay once the last frame from that process has been passed on."""
+
+    origin: int
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,10 @@ class Subscription:
 
 class Hub:
     def __init__(self) -> None:
+        # Names this hub (one per process) in events whose effect must end with its process
+        # (presence, pending logins); random, so a replaced worker never takes over the
+        # counts of the one before it, as a reused worker number or pid could.
+        self.origin = secrets.randbits(62)
         self._subscriptions: dict[Topic, list[Subscription]] = defaultdict(list)
 
     def subscribe(self, topic: Topic, listener: Listener) -> Subscription:

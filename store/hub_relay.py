@@ -18,7 +18,7 @@ import contextlib
 import logging
 from typing import Any
 
-from store.hub import Hub, Topic
+from store.hub import PROCESSES_TOPIC, Hub, ProcessGone, Topic
 from store.hub_wire import WireError, event_frame, frame, frame_event, frame_topic, read_frame
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,8 @@ class RelayHub(Hub):
     def __init__(self) -> None:
         super().__init__()
         self._server: asyncio.AbstractServer | None = None
-        self._links: dict[asyncio.StreamWriter, int] = {}
+        self._links: dict[asyncio.StreamWriter, int] = {}  # -> worker number, once ready
+        self._origins: dict[asyncio.StreamWriter, int] = {}  # -> the linked hub's origin
         self._serving: set[asyncio.Task[Any]] = set()
         self._ready: dict[int, asyncio.Event] = {}
 
@@ -75,6 +76,9 @@ class RelayHub(Hub):
         self._serving.add(task)
         try:
             while (payload := await read_frame(reader)) is not None:
+                if "hello" in payload:
+                    self._origins[writer] = int(payload["hello"])
+                    continue
                 if "ready" in payload:
                     self._links[writer] = int(payload["ready"])
                     self._ready_event(int(payload["ready"])).set()
@@ -89,6 +93,10 @@ class RelayHub(Hub):
             del self._links[writer]
             self._serving.discard(task)
             writer.close()
+            origin = self._origins.pop(writer, None)
+            if origin is not None:
+                # After its last frame was passed on, so nothing it counted arrives later.
+                self.publish(PROCESSES_TOPIC, ProcessGone(origin))
 
 
 class LinkedHub(Hub):
@@ -101,6 +109,7 @@ class LinkedHub(Hub):
         self._reader = reader
         self._writer = writer
         self.closed = asyncio.Event()
+        self._writer.write(frame({"hello": self.origin}))
         self._receiving = asyncio.get_running_loop().create_task(self._receive())
 
     @classmethod

@@ -11,7 +11,7 @@ import json
 import struct
 from dataclasses import fields, is_dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from store.hub import (
     AccountClosed,
@@ -19,12 +19,15 @@ from store.hub import (
     MessagePosted,
     PresenceChanged,
     PresenceMoved,
+    ProcessGone,
     Topic,
 )
 from store.rooms import Message
 
 WIRE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
-    MessagePosted, BookingChanged, PresenceChanged, PresenceMoved, AccountClosed, Message)}
+    MessagePosted, BookingChanged, PresenceChanged, PresenceMoved, ProcessGone, AccountClosed,
+    Message)}
+EventType = TypeVar("EventType", bound=type)
 _LENGTH = struct.Struct("!I")
 # A message is at most 4,000 characters; a frame far beyond that is a fault, not an event.
 MAX_FRAME = 1 << 20
@@ -32,6 +35,14 @@ MAX_FRAME = 1 << 20
 
 class WireError(ValueError):
     """A frame that is not a well-formed event of a known type."""
+
+
+def carried(cls: EventType) -> EventType:
+    """Class decorator: events of this type may cross to other processes too. For events
+    defined outside store.hub (the SSH edge's shared limits); every process that can receive
+    them imports their module."""
+    WIRE_TYPES[cls.__name__] = cls
+    return cls
 
 
 def frame(payload: dict[str, Any]) -> bytes:

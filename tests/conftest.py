@@ -18,6 +18,7 @@ from store.clock import FrozenClock
 from store.passwords import PasswordVault
 from store.roles import Role
 from store.services import Services
+from tests.linked_hubs import Linked, linked_hubs, unlink
 
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -96,3 +97,11 @@ async def wardroom(settings: Settings, services: Services,
     await server.start()
     yield RunningServer(server, services, clock, settings)
     await server.stop()
+
+
+@pytest.fixture
+async def linked(tmp_path: Path) -> AsyncIterator[Linked]:
+    """The parent's relay and two workers' hubs, linked as under `serve --workers 2`."""
+    hubs = await linked_hubs(tmp_path / "hub.sock")
+    yield hubs
+    await unlink(hubs)

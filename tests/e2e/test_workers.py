@@ -16,11 +16,13 @@ from pathlib import Path
 import asyncssh
 import pytest
 
+from sshd_app.registration_limit import MAX_REGISTRATIONS_PER_HOUR
 from store.clock import SystemClock
 from store.passwords import PasswordVault
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
+from tests.e2e.test_registration import NOTICE, fill_form
 from tests.server_process import ServerProcess, process_tree
 from tests.sshclient import TerminalClient, connect
 
@@ -213,3 +215,45 @@ async def test_a_worker_that_dies_is_replaced(two_workers):
     finally:
         await client.close()
         await counsellor.close()
+
+
+async def test_a_killed_workers_counsellor_leaves_the_room_for_the_client(two_workers):
+    client, counsellor = await client_and_counsellor(two_workers)
+    try:
+        await client.wait_for("ist jetzt im Zimmer")
+        os.kill(worker_of(two_workers, counsellor.conn), signal.SIGKILL)
+        await client.wait_for("ist gerade nicht im Zimmer")
+    finally:
+        await client.close()
+        await counsellor.close()
+
+
+async def test_registrations_from_one_address_are_counted_across_workers(two_workers):
+    """Three registrations an hour per address, however the kernel spreads the connections:
+    the fourth is refused even in the worker that saw the fewest of the three."""
+    claims: dict[int, int] = {pid: 0 for pid in workers(two_workers)}
+    for n in range(MAX_REGISTRATIONS_PER_HOUR):
+        visitor = await connect(two_workers.port, "register", "")
+        try:
+            claims[worker_of(two_workers, visitor.conn)] += 1
+            await fill_form(visitor, f"neu{n}")
+            await visitor.wait_for(NOTICE)
+            visitor.send("a")
+            await visitor.wait_for("Sie haben noch keine Beratung")
+        finally:
+            await visitor.close()
+    fewest = min(claims, key=claims.__getitem__)
+    for _ in range(50):
+        visitor = await connect(two_workers.port, "register", "")
+        if worker_of(two_workers, visitor.conn) == fewest:
+            break
+        await visitor.close()
+    else:
+        raise AssertionError("every connection went to the same worker")
+    try:
+        await fill_form(visitor, "vierte")
+        await visitor.wait_for(NOTICE)
+        visitor.send("a")
+        await visitor.wait_for("in der letzten Stunde")
+    finally:
+        await visitor.close()

@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,17 +17,16 @@ from store.hub import (
     BOOKINGS_TOPIC,
     AccountClosed,
     BookingChanged,
-    Hub,
     MessagePosted,
     PresenceChanged,
     account_topic,
     room_topic,
 )
-from store.hub_relay import LinkedHub, RelayHub
 from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame_event, read_frame
 from store.presence import RoomPresence
 from store.roles import Role
 from store.rooms import Message
+from tests.linked_hubs import Inbox, settled
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 POSTED = MessagePosted(7, Message(3, 7, "client", "klara", SENT, "Grüße\nzweite Zeile [b]x[/b]"))
@@ -78,38 +75,6 @@ async def test_unknown_types_and_oversized_frames_are_refused():
         await read_frame(reader)
 
 
-class Inbox:
-    def __init__(self, hub: Hub, topic: tuple[str, int]) -> None:
-        self.events: list[Any] = []
-        self._arrived = asyncio.Event()
-        hub.subscribe(topic, self._take)
-
-    def _take(self, event: Any) -> None:
-        self.events.append(event)
-        self._arrived.set()
-
-    async def next(self) -> Any:
-        await asyncio.wait_for(self._arrived.wait(), 5)
-        self._arrived.clear()
-        return self.events[-1]
-
-
-@pytest.fixture
-async def linked(tmp_path: Path) -> AsyncIterator[tuple[RelayHub, LinkedHub, LinkedHub]]:
-    relay = RelayHub()
-    await relay.listen(str(tmp_path / "hub.sock"))
-    first = await LinkedHub.connect(str(tmp_path / "hub.sock"))
-    second = await LinkedHub.connect(str(tmp_path / "hub.sock"))
-    first.ready(1)
-    second.ready(2)
-    await relay.ready(1)
-    await relay.ready(2)
-    yield relay, first, second
-    for hub in (first, second):
-        await hub.close()
-    await relay.close()
-
-
 async def test_an_event_reaches_every_process_once(linked):
     relay, first, second = linked
     inboxes = [Inbox(hub, room_topic(7)) for hub in (relay, first, second)]
@@ -123,17 +88,6 @@ async def test_an_event_reaches_every_process_once(linked):
     for inbox in closed:
         assert sorted(e.reason for e in inbox.events) == ["disabled", "erased"]
     assert [len(inbox.events) for inbox in inboxes] == [1, 1, 1]
-
-
-async def settled(hubs: tuple[RelayHub, LinkedHub, LinkedHub]) -> None:
-    """Every event either worker published so far has arrived everywhere: each sends a marker
-    after them, and a process's events keep their order on the way."""
-    _relay, *links = hubs
-    for n, hub in enumerate(links):
-        inboxes = [Inbox(h, ("marker", n)) for h in hubs]
-        hub.publish(("marker", n), BookingChanged(n))
-        for inbox in inboxes:
-            await inbox.next()
 
 
 async def test_presence_counts_agree_in_every_process(linked):
@@ -165,3 +119,19 @@ async def test_a_worker_notices_when_its_parent_is_gone(linked):
     relay, first, _second = linked
     await relay.close()
     await asyncio.wait_for(first.closed.wait(), 5)
+
+
+async def test_a_dead_workers_sessions_leave_every_room(linked):
+    """A worker killed with its sessions never says they left: the relay's ProcessGone does."""
+    relay, first, second = linked
+    presences = [RoomPresence(hub) for hub in (relay, first, second)]
+    presences[1].enter(7, account(4))
+    presences[2].enter(8, account(5))
+    await settled(linked)
+    announced = [Inbox(hub, room_topic(7)) for hub in (relay, second)]
+    await first.close()
+    for inbox in announced:
+        assert await inbox.next() == PresenceChanged(7)
+    for presence in (presences[0], presences[2]):
+        assert not presence.is_here(7, 4)
+        assert presence.is_here(8, 5)  # the living worker's sessions stay
