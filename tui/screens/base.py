@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.screen import Screen
 
 from tui.i18n import Translator, translate_bindings
 
 if TYPE_CHECKING:
     from tui.app import WardroomApp
+
+
+_NOT_FOR_AN_ENDED_SESSION = (events.Compose, events.Mount, events.ScreenResume)
 
 
 class WardroomScreen(Screen[Any]):
@@ -28,6 +32,15 @@ class WardroomScreen(Screen[Any]):
     @property
     def t(self) -> Translator:
         return self.wardroom.t
+
+    async def on_event(self, event: events.Event) -> None:
+        # A screen pushed as its session ends (the client left straight after login, or while
+        # a gate chose the next screen) is never seen: Textual refuses to mount its widgets
+        # into an app that is exiting, yet still sends Compose, Mount and ScreenResume, whose
+        # handlers would look for those widgets and count a view nobody had.
+        if isinstance(event, _NOT_FOR_AN_ENDED_SESSION) and not self.is_attached:
+            return
+        await super().on_event(event)
 
     def _compositor_refresh(self) -> None:
         # Textual repaints the screen below the top one into the top one (in case that is

@@ -25,7 +25,11 @@ class NoticeScreen(WardroomScreen):
         body = self.query_one("#notice-body", VerticalScroll)
         body.focus()
         # Read at every opening: a version published meanwhile is what the reader gets.
-        await body.mount(NoticeText(await self.wardroom.services.policy.current(), self.t))
+        version = await self.wardroom.services.policy.current()
+        # Textual refuses a mount once the session is ending: the client may have left while
+        # the database answered.
+        if self.is_attached:
+            await body.mount(NoticeText(version, self.t))
 
     def action_close(self) -> None:
         self.dismiss()
