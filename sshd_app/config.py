@@ -106,6 +106,11 @@ def _kind(name: str) -> type:
     return type(getattr(Settings, name))
 
 
+def _optional(name: str) -> bool:
+    """A text setting that is off by default (empty): setting it empty is allowed."""
+    return getattr(Settings, name) == ""
+
+
 def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
     """`typed` values come from TOML and must already have the setting's type; environment
     and flag values are text and are converted. Errors name the key as `label` spells it."""
@@ -129,7 +134,8 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
             if number <= 0 or number > _MAXIMA.get(name, number):
                 raise ValueError(value)
             return number
-        if not isinstance(value, str) or not value:
+        # A text whose default is empty ("none") may be set to that default again.
+        if not isinstance(value, str) or not (value or _optional(name)):
             raise ValueError(value)
         if name == "listen":
             split_listen(value)
@@ -140,7 +146,12 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
 
 def _coerce_list(value: Any, typed: bool) -> tuple[str, ...]:
     """A TOML array of texts; from the environment or a flag, texts joined by ':' like PATH."""
-    items = value if typed else str(value).split(os.pathsep)
+    if typed:
+        items = value
+    else:
+        # An empty variable is the empty list (the default), not a list of one empty path.
+        text = str(value)
+        items = text.split(os.pathsep) if text else []
     if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
         raise TypeError(value)
     return tuple(items)
@@ -157,7 +168,7 @@ def _expected(name: str) -> str:
         return f"a whole number from 1 to {limit}" if limit else "a whole number above 0"
     if name == "listen":
         return "HOST:PORT"
-    return "a non-empty text"
+    return "a text" if _optional(name) else "a non-empty text"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -217,15 +228,17 @@ def _toml_value(value: Any) -> str:
 
 
 def default_config_text() -> str:
+    # Prose starts with '##' and each setting with '#': whichever line an operator uncomments
+    # by removing its leading '#', the file stays valid (prose stays a comment).
     lines = [
-        "# wardroom configuration (TOML), written by the first `wardroom serve`.",
-        "# Every setting is listed with its default, commented out: remove the leading '#'",
-        "# of a line to change it, then restart the server. Command-line flags win over",
-        "# WARDROOM_* environment variables, which win over this file.",
-        "# `wardroom config show` prints the effective settings and where each comes from.",
+        "## wardroom configuration (TOML), written by the first `wardroom serve`.",
+        "## Every setting is listed with its default, commented out: remove the leading '#'",
+        "## of a line to change it, then restart the server. Command-line flags win over",
+        "## WARDROOM_* environment variables, which win over this file.",
+        "## `wardroom config show` prints the effective settings and where each comes from.",
     ]
     for name in SETTING_NAMES:
-        lines += ["", f"# {EXPLANATIONS[name]}  (env {env_name(name)})",
+        lines += ["", f"## {EXPLANATIONS[name]}  (env {env_name(name)})",
                   f"# {name} = {_toml_value(getattr(Settings, name))}"]
     return "\n".join(lines) + "\n"
 

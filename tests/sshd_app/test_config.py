@@ -107,21 +107,43 @@ def test_the_file_beside_the_database_is_found(tmp_path):
     assert by_env.idle_lock_minutes == 3
 
 
+def _uncommented(line: str) -> str:
+    """What an operator gets by removing the leading '#' (and the space after it)."""
+    return line.removeprefix("#").removeprefix(" ")
+
+
 def test_default_file_lists_every_setting_with_its_default_and_explanation():
     text = default_config_text()
     assert set(EXPLANATIONS) == set(SETTING_NAMES)
-    # Commented out, the file changes nothing ...
+    # Commented out, the file changes nothing.
     assert tomllib.loads(text) == {}
-    # ... and uncommented it says exactly the defaults.
-    settings_lines = [line[2:] for line in text.splitlines()
-                      if line.startswith("# ") and " = " in line and not line.startswith("# #")]
-    uncommented = tomllib.loads("\n".join(settings_lines))
-    # A list setting's default is a tuple (a dataclass default must be immutable).
-    defaults = {f.name: list(f.default) if isinstance(f.default, tuple) else f.default
-                for f in fields(Settings) if f.name in SETTING_NAMES}
-    assert uncommented == defaults
     for name in SETTING_NAMES:
         assert EXPLANATIONS[name] in text and f"WARDROOM_{name.upper()}" in text
+
+
+def test_every_line_of_the_default_file_can_be_uncommented_as_written(tmp_path):
+    lines = default_config_text().splitlines()
+    config = tmp_path / CONFIG_FILENAME
+    from_file = {}
+    for number, line in enumerate(lines):
+        if not line.startswith("#"):
+            continue
+        config.write_text("\n".join([*lines[:number], _uncommented(line), *lines[number + 1:]]))
+        settings = load_settings(str(config), environ={})
+        changed = [n for n in SETTING_NAMES if settings.sources[n] == "file"]
+        for name in changed:
+            # An uncommented setting line says the default: the file still changes nothing.
+            assert getattr(settings, name) == getattr(Settings(), name), line
+            from_file[name] = line
+    assert sorted(from_file) == sorted(SETTING_NAMES)
+
+
+@pytest.mark.parametrize("name", [f.name for f in fields(Settings)
+                                  if f.name in SETTING_NAMES and f.default in ("", ())])
+def test_an_empty_default_may_be_written_in_the_environment(name):
+    settings = load_settings(environ={f"WARDROOM_{name.upper()}": ""})
+    assert getattr(settings, name) == getattr(Settings(), name)
+    assert settings.sources[name] == f"env WARDROOM_{name.upper()}"
 
 
 async def test_first_serve_writes_the_default_file_beside_the_database(tmp_path, host_keys_dir):
