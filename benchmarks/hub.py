@@ -57,7 +57,7 @@ def report(latencies: list[int], burst_seconds: float, burst: int, idle_cpu: flo
 
 # -- through the relay ------------------------------------------------------------------------
 async def relay_sender(path: str, events: int, rate: float) -> None:
-    hub = await LinkedHub.connect(path)
+    hub = await LinkedHub.connect(Path(path))
     hub.ready(1)
     await asyncio.sleep(IDLE_SECONDS + 0.5)  # the receiver measures its idle CPU first
     for _ in range(events):
@@ -70,7 +70,7 @@ async def relay_sender(path: str, events: int, rate: float) -> None:
 
 
 async def relay_receiver(path: str, events: int) -> None:
-    hub = await LinkedHub.connect(path)
+    hub = await LinkedHub.connect(Path(path))
     latencies: list[int] = []
     burst_started = 0.0
     done = asyncio.Event()
@@ -100,7 +100,7 @@ async def relay_parent(events: int, rate: float) -> str:
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "hub.sock")
         relay = RelayHub()
-        await relay.listen(path)
+        await relay.listen(Path(path))
         receiver = await child("relay-receiver", path, events, rate)
         await relay.ready(2)
         sender = await child("relay-sender", path, events, rate)

@@ -158,15 +158,18 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
     from sshd_app.collector import tune_for_sessions
     from sshd_app.server import WardroomServer, stop_requested
     from sshd_app.workers import WorkerPool
-    from store.hub_relay import RelayHub
+    from store.hub_relay import RelayHub, hub_socket_path
 
     written = write_default_config(settings)
     if written is not None:
         log.info("wrote the default configuration to %s (all settings commented out)", written)
     elif settings.config_file is not None:
         log.info("configuration from %s", settings.config_file)
-    # With workers, this process relays their hub events and runs the schedules.
-    services = await Services.open(settings.db, hub=RelayHub() if workers > 1 else None)
+    # The relay links this process's hub with the workers' (which serve the sessions then,
+    # while this one runs the schedules) and with `wardroom admin` run on the host.
+    relay = RelayHub()
+    services = await Services.open(settings.db, hub=relay)
+    await relay.listen(hub_socket_path(settings.db))
     if demo:
         from sshd_app.demo import DemoRefused, prepare_demo, print_logins
 
@@ -174,6 +177,7 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
             await prepare_demo(services)
         except DemoRefused as refused:
             print(f"wardroom: {refused}", file=sys.stderr)
+            await relay.close()
             await services.close()
             return 1
         if settings.sources.get("second_factor_required", "default") == "default":
@@ -193,6 +197,7 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
         log.info("shutting down")
         await server.stop()
     finally:
+        await relay.close()
         await services.close()
     return 0
 
@@ -234,8 +239,12 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
     """`wardroom admin …` on the host: the same tree, acting as the local operator."""
     from sshd_app.commands.framework import CommandContext, run_admin
     from store.accounts import Account
+    from store.hub_relay import LinkedHub
 
-    services = await Services.open(settings.db, clock=clock, vault=vault)
+    # Linked to a running server, so what the command changes reaches open sessions at once
+    # (a counsellor whose booking ended, a disabled or erased account).
+    hub = await LinkedHub.to_server_of(settings.db)
+    services = await Services.open(settings.db, clock=clock, vault=vault, hub=hub)
     try:
         operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
                            must_change_password=False, disabled=False, language="en",
@@ -251,6 +260,8 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
         return await run_admin(words, ctx)
     finally:
         await services.close()
+        if isinstance(hub, LinkedHub):
+            await hub.close()
 
 
 if __name__ == "__main__":

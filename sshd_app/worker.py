@@ -37,7 +37,7 @@ def settings_from_json(text: str) -> Settings:
 
 
 async def serve_worker(settings: Settings, number: int, workers: int, hub_path: str) -> int:
-    hub = await LinkedHub.connect(hub_path)
+    hub = await LinkedHub.connect(Path(hub_path))
     try:
         # The cores are shared by all workers: together they hash on no more threads than that.
         threads = max(1, (os.cpu_count() or 1) // workers)

@@ -13,11 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -42,7 +40,8 @@ class WorkerFailed(RuntimeError):
 
 
 class WorkerPool:
-    """Started and stopped like a WardroomServer; `services` must be opened on a RelayHub."""
+    """Started and stopped like a WardroomServer; `services` must be opened on a RelayHub that
+    listens already (the caller closes it after `stop`)."""
 
     def __init__(self, settings: Settings, services: Services, count: int) -> None:
         assert isinstance(services.hub, RelayHub)
@@ -50,24 +49,15 @@ class WorkerPool:
         self.services = services
         self.count = count
         self._relay: RelayHub = services.hub
-        self._folder: str | None = None
         self._processes: dict[int, asyncio.subprocess.Process] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self._stopping = False
         self.schedules: Schedules | None = None
 
-    @property
-    def hub_path(self) -> str:
-        assert self._folder is not None
-        return str(Path(self._folder) / "hub.sock")
-
     async def start(self) -> None:
         # Checked before anything listens: bad backup settings stop the start (ConfigError).
         self.schedules = Schedules(self.settings, self.services)
         ensure_host_keys(Path(self.settings.host_keys))  # generated and logged once, here
-        # mkdtemp makes the folder 0700: only this user can reach the hub's socket.
-        self._folder = tempfile.mkdtemp(prefix="wardroom-hub-")
-        await self._relay.listen(self.hub_path)
         try:
             with _claim_port(self.settings.host, self.settings.port) as port:
                 # Port 0 means "any": the workers must all take the one the claim got.
@@ -96,14 +86,12 @@ class WorkerPool:
                 await asyncio.wait(late)
         if self.schedules is not None:
             await self.schedules.stop()
-        await self._relay.close()
-        if self._folder is not None:
-            shutil.rmtree(self._folder, ignore_errors=True)
         log.info("stopped")
 
     async def _start_worker(self, number: int) -> None:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "sshd_app.worker", str(number), str(self.count), self.hub_path,
+            sys.executable, "-m", "sshd_app.worker", str(number), str(self.count),
+            str(self._relay.path),
             stdin=asyncio.subprocess.PIPE)
         assert process.stdin is not None
         process.stdin.write(settings_json(self.settings).encode("utf-8"))

@@ -15,6 +15,7 @@ from sshd_app.host_keys import ensure_host_keys
 from sshd_app.server import WardroomServer
 from store.accounts import Account
 from store.clock import FrozenClock
+from store.hub_relay import RelayHub, hub_socket_path
 from store.passwords import PasswordVault
 from store.roles import Role
 from store.services import Services
@@ -46,7 +47,10 @@ def fast_vault() -> PasswordVault:
 @pytest.fixture
 async def services(tmp_path: Path, clock: FrozenClock,
                    fast_vault: PasswordVault) -> AsyncIterator[Services]:
-    opened = await Services.open(tmp_path / "wardroom.db", clock=clock, vault=fast_vault)
+    # A relay, as `wardroom serve` has: the `wardroom` fixture lets it listen, so `wardroom
+    # admin` run locally in a test reaches that server's sessions.
+    opened = await Services.open(tmp_path / "wardroom.db", clock=clock, vault=fast_vault,
+                                 hub=RelayHub())
     yield opened
     await opened.close()
 
@@ -94,9 +98,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, host_keys_dir: Path
 async def wardroom(settings: Settings, services: Services,
                    clock: FrozenClock) -> AsyncIterator[RunningServer]:
     server = WardroomServer(settings, services)
+    relay = services.hub
+    assert isinstance(relay, RelayHub)
+    await relay.listen(hub_socket_path(services.db.path))
     await server.start()
     yield RunningServer(server, services, clock, settings)
     await server.stop()
+    await relay.close()
 
 
 @pytest.fixture

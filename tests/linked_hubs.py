@@ -30,9 +30,9 @@ class Inbox:
 
 async def linked_hubs(path: Path) -> Linked:
     relay = RelayHub()
-    await relay.listen(str(path))
-    first = await LinkedHub.connect(str(path))
-    second = await LinkedHub.connect(str(path))
+    await relay.listen(path)
+    first = await LinkedHub.connect(path)
+    second = await LinkedHub.connect(path)
     first.ready(1)
     second.ready(2)
     await relay.ready(1)

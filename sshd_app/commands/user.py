@@ -125,11 +125,6 @@ async def list_users(ctx: CommandContext, args: argparse.Namespace) -> int:
 async def disable_user(ctx: CommandContext, args: argparse.Namespace) -> int:
     await ctx.services.account_admin.disable(ctx.actor, args.name)
     ctx.out(f"account {args.name} disabled")
-    if ctx.local:
-        # The hub that ends sessions lives in the server process, not in this one.
-        ctx.write_error("note: sessions already open on a running server end only when the "
-                        "account is disabled over ssh (… admin user disable); new logins "
-                        "are refused from now on\n")
     return 0
 
 
@@ -160,8 +155,4 @@ async def erase_user(ctx: CommandContext, args: argparse.Namespace) -> int:
         raise CommandFailed("nothing was erased: repeat the username with --confirm NAME")
     await ctx.services.erasure.erase_client(ctx.actor, args.name, args.confirm)
     ctx.out(f"account {args.name} erased with all its data")
-    if ctx.local:
-        # As with disable: the hub that ends sessions lives in the server process.
-        ctx.write_error("note: sessions already open on a running server end only when the "
-                        "account is erased over ssh (… admin user erase)\n")
     return 0

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -257,3 +258,19 @@ async def test_registrations_from_one_address_are_counted_across_workers(two_wor
         await visitor.wait_for("in der letzten Stunde")
     finally:
         await visitor.close()
+
+
+async def test_wardroom_admin_on_the_host_reaches_a_session_in_a_worker(two_workers):
+    client, counsellor = await client_and_counsellor(two_workers)
+    try:
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "sshd_app.cli", "admin", "--db", str(two_workers.db),
+            "booking", "end", "1", stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+        out, err = await command.communicate()
+        assert (command.returncode, err) == (0, b""), out
+        await counsellor.wait_for("keinen Zugriff mehr")
+        await client.wait_for("nur noch lesbar")
+    finally:
+        await client.close()
+        await counsellor.close()

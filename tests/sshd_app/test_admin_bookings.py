@@ -10,7 +10,8 @@ import pytest
 
 from store.booking import BookingState
 from store.roles import Role
-from tests.conftest import RunningServer
+from tests.conftest import PASSWORD, RunningServer
+from tests.sshclient import connect
 from tests.sshd_app.admin_cli import (
     STAFF,
     TRANSPORTS,
@@ -223,6 +224,23 @@ async def test_booking_end_ends_it_now_once(admin):
             if e.action == "booking.end"] == [(admin.actor, str(active))]
     assert await _refused(admin, "booking", "end", str(active)) == (
         f"admin: booking {active} has already ended\n")
+
+
+async def test_booking_end_removes_the_counsellor_from_the_open_room_at_once(admin):
+    """Locally too: `wardroom admin` on the host reaches the running server's sessions."""
+    world = admin.world
+    active, _ = await _bookings(admin)
+    counsellor = await connect(world.port, "anna", PASSWORD)
+    try:
+        await counsellor.wait_for("dora")
+        counsellor.send("\r")
+        await counsellor.wait_for("Stationszimmer mit dora")
+        result = await admin.run("booking", "end", str(active))
+        assert (result.returncode, result.stderr) == (0, "")
+        screen = await counsellor.wait_for("keinen Zugriff mehr")
+        assert "Stationszimmer mit dora" not in screen
+    finally:
+        await counsellor.close()
 
 
 async def test_booking_extend_moves_the_end_to_midnight_berlin_of_the_date(admin):

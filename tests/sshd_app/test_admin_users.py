@@ -21,7 +21,6 @@ from tests.sshd_app.admin_cli import (
     STAFF,
     TRANSPORTS,
     AdminTransport,
-    LocalAdmin,
     SshAdmin,
     db_snapshot,
     staff_transport,
@@ -191,25 +190,34 @@ async def test_disable_then_enable_controls_login(admin):
     assert await _audit(world, "user.enable") == [(admin.actor, str(carla.id))]
 
 
-async def test_disable_over_ssh_ends_the_open_session_at_once(wardroom):
-    await wardroom.add_account(STAFF, Role.ADMIN)
-    await wardroom.add_account("carla", Role.CLIENT)
-    session = await connect(wardroom.port, "carla", PASSWORD)
+async def test_disable_ends_the_open_session_at_once(admin):
+    """Over SSH inside the server, and locally on the host: the local command reaches the
+    running server through its hub socket."""
+    world = admin.world
+    await world.add_account("carla", Role.CLIENT)
+    session = await connect(world.port, "carla", PASSWORD)
     try:
         await session.wait_for("carla")
-        result = await run_command(wardroom.port, STAFF, "admin user disable carla", PASSWORD)
-        assert result.exit_status == 0, result.stderr
+        result = await admin.run("user", "disable", "carla")
+        assert (result.returncode, result.stderr) == (0, "")
         await session.wait_closed()
         assert "gesperrt" in session.raw.decode("utf-8", errors="replace")
     finally:
         await session.close()
 
 
-async def test_disable_locally_says_that_open_sessions_are_not_reached(wardroom):
-    await wardroom.add_account("carla", Role.CLIENT)
-    result = await LocalAdmin(wardroom).run("user", "disable", "carla")
-    assert result.returncode == 0
-    assert result.stderr.startswith("note: sessions already open on a running server")
+async def test_erase_ends_the_open_session_at_once(admin):
+    world = admin.world
+    await world.add_account("carla", Role.CLIENT)
+    session = await connect(world.port, "carla", PASSWORD)
+    try:
+        await session.wait_for("carla")
+        result = await admin.run("user", "erase", "carla", "--confirm", "carla")
+        assert (result.returncode, result.stderr) == (0, "")
+        await session.wait_closed()
+        assert await world.services.accounts.by_username("carla") is None
+    finally:
+        await session.close()
 
 
 async def test_staff_cannot_disable_their_own_account(wardroom):

@@ -45,8 +45,11 @@ async def test_signal_tells_users_and_exits_0(tmp_path, host_keys_dir, signum):
         await client.wait_for("Annehmen")  # a new account first accepts the privacy notice
         client.send("a")
         await client.wait_for("carla")
+        hub_socket = tmp_path / "w.db.hub"  # for `wardroom admin` on the host
+        assert hub_socket.is_socket() and hub_socket.stat().st_mode & 0o777 == 0o600
         server.signal(signum)
         assert await server.wait() == 0
+        assert not hub_socket.exists()
         await client.wait_closed()
         raw = bytes(client.raw).decode("utf-8", "replace")
         assert "gewartet" in raw  # told why, in the user's language

@@ -22,6 +22,7 @@ from store.hub import (
     account_topic,
     room_topic,
 )
+from store.hub_relay import LinkedHub, RelayHub
 from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame_event, read_frame
 from store.presence import RoomPresence
 from store.roles import Role
@@ -135,3 +136,45 @@ async def test_a_dead_workers_sessions_leave_every_room(linked):
     for presence in (presences[0], presences[2]):
         assert not presence.is_here(7, 4)
         assert presence.is_here(8, 5)  # the living worker's sessions stay
+
+
+async def test_a_socket_path_longer_than_unix_sockets_allow_still_links(tmp_path):
+    folder = tmp_path / ("d" * 120)
+    folder.mkdir()
+    relay = RelayHub()
+    await relay.listen(folder / "w.db.hub")
+    linked = await LinkedHub.connect(folder / "w.db.hub")
+    try:
+        inbox = Inbox(relay, account_topic(4))
+        linked.publish(account_topic(4), AccountClosed(4, "erased"))
+        assert await inbox.next() == AccountClosed(4, "erased")
+        assert (folder / "w.db.hub").stat().st_mode & 0o777 == 0o600
+    finally:
+        await linked.close()
+        await relay.close()
+    assert not (folder / "w.db.hub").exists()
+
+
+async def test_a_publish_only_link_is_sent_nothing(linked):
+    relay, first, _second = linked
+    assert relay.path is not None
+    command = await LinkedHub.connect(relay.path, listens=False)
+    try:
+        heard = Inbox(command, room_topic(7))
+        first.publish(room_topic(7), POSTED)
+        command.publish(room_topic(8), BookingChanged(8))
+        await settled(linked)
+        assert heard.events == []
+    finally:
+        await command.close()
+
+
+async def test_a_linked_command_never_holds_up_the_servers_stop(tmp_path):
+    relay = RelayHub()
+    await relay.listen(tmp_path / "w.db.hub")
+    command = await LinkedHub.connect(tmp_path / "w.db.hub", listens=False)
+    try:
+        await asyncio.wait_for(relay.close(), 5)
+        await asyncio.wait_for(command.closed.wait(), 5)
+    finally:
+        await command.close()
