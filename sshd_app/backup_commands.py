@@ -61,6 +61,9 @@ async def restore_backup(settings: Settings, backup: Path, without_ledger: bool,
     else:
         print(f"replayed from the erasure ledger: {report.rooms_replayed} rooms, "
               f"{report.accounts_replayed} accounts")
+        print(f"kept from the current database: retention choices, disabled state and "
+              f"passwords of {report.accounts_carried} accounts, earlier ends of "
+              f"{report.bookings_carried} bookings")
     print(f"retention: {report.retention_rooms} rooms with {report.retention_messages} "
           "messages deleted")
     return 0

@@ -6,9 +6,11 @@ The order keeps unerased data from ever lying where a server could serve it:
    before it is written) and checked with PRAGMA integrity_check; a failure stops here with
    the database untouched;
 3. the erasure ledger read from the current database, the one place that knows which
-   erasures came after the backup;
+   erasures came after the backup, and with it the standing decisions that protect data
+   (StandingDecisions: retention choices, booking ends, disabled accounts, passwords);
 4. in the temporary file: every ledger entry the backup's own ledger lacks is replayed with
-   its original time (so the ledger stays complete for a later restore), then retention runs;
+   its original time (so the ledger stays complete for a later restore), the standing
+   decisions are carried over, then retention runs;
 5. only then the swap: the old database stays linked aside until the new one is in place, and
    is then overwritten and removed with its -wal and -shm.
 
@@ -50,6 +52,23 @@ class LedgerUnavailable(Invalid):
 
 
 @dataclass(frozen=True)
+class StandingDecisions:
+    """What the current database decided after the backup that must hold after a restore too,
+    because undoing it would show or keep data longer than promised:
+    - a client's retention window (their latest choice decides when rooms go; a shorter one
+      chosen after the backup must not turn back into 56 days);
+    - a booking's end, where it is earlier now (a booking ended early stays ended, so its
+      counsellor never regains the room; an extension after the backup is lost like the
+      other changes);
+    - a disabled account stays disabled;
+    - an account's password as it is now (an old, perhaps leaked, one must not work again).
+    Rows are matched by id and by who they are about, never by id alone."""
+
+    accounts: list[tuple[int, str, int | None, int, str, int]]
+    booking_ends: list[tuple[int, int, int, str, int]]
+
+
+@dataclass(frozen=True)
 class RestoreReport:
     backup_id: int
     created_at: datetime
@@ -57,6 +76,8 @@ class RestoreReport:
     accounts_replayed: int
     retention_rooms: int
     retention_messages: int
+    accounts_carried: int = 0  # accounts whose standing decisions differed from the backup's
+    bookings_carried: int = 0
 
 
 def aside_path(db_path: Path) -> Path:
@@ -77,8 +98,10 @@ async def restore(backup: Path, db_path: Path, key: BackupKey, clock: Clock, act
             if problems := await integrity_problems(restored):
                 raise BackupUnreadable(f"the database inside the backup is damaged: "
                                        f"{problems[0]}")
-            current = [] if without_ledger else await _current_ledger(db_path, clock)
-            report = await _bring_up_to_date(restored, header, current, clock, actor_name)
+            current, decisions = (([], StandingDecisions([], [])) if without_ledger
+                                   else await _current_state(db_path, clock))
+            report = await _bring_up_to_date(restored, header, current, decisions, clock,
+                                             actor_name)
             await asyncio.to_thread(_swap, restored, db_path)
         except BaseException:
             await asyncio.to_thread(shred_database, restored)
@@ -94,7 +117,8 @@ def _decrypt_into(backup: Path, fd: int, key: BackupKey) -> BackupHeader:
     return header
 
 
-async def _current_ledger(db_path: Path, clock: Clock) -> list[ErasureEntry]:
+async def _current_state(db_path: Path,
+                         clock: Clock) -> tuple[list[ErasureEntry], StandingDecisions]:
     advice = ("; if the database is lost or beyond reading, restore with --without-ledger "
               "and follow docs/backup-runbook.md")
     if not await asyncio.to_thread(db_path.exists):
@@ -103,7 +127,7 @@ async def _current_ledger(db_path: Path, clock: Clock) -> list[ErasureEntry]:
     try:
         db = await Database.open(db_path, clock)
         try:
-            return await erasures_since(db)
+            return await erasures_since(db), await _standing_decisions(db)
         finally:
             await db.close()
     except (sqlite3.Error, DatabaseError) as error:
@@ -111,8 +135,39 @@ async def _current_ledger(db_path: Path, clock: Clock) -> list[ErasureEntry]:
                                 f"({error}){advice}") from None
 
 
+async def _standing_decisions(db: Database) -> StandingDecisions:
+    accounts = await db.fetchall(
+        "SELECT id, username, retention_days, disabled, password_hash, must_change_password"
+        " FROM account")
+    bookings = await db.fetchall(
+        "SELECT id, client_id, counsellor_id, ends_at, ended_early FROM booking")
+    return StandingDecisions([tuple(r) for r in accounts], [tuple(r) for r in bookings])
+
+
+async def _carry_over(tx: Transaction, decisions: StandingDecisions) -> tuple[int, int]:
+    """Apply the current database's standing decisions to the restored rows they are about;
+    returns how many accounts and bookings changed."""
+    accounts = bookings = 0
+    for account_id, username, retention, disabled, password_hash, must_change in (
+            decisions.accounts):
+        accounts += await tx.execute_rowcount(
+            "UPDATE account SET retention_days = ?, disabled = max(disabled, ?),"
+            " password_hash = ?, must_change_password = ?"
+            " WHERE id = ? AND username = ? AND (retention_days IS NOT ?"
+            " OR disabled < ? OR password_hash != ? OR must_change_password != ?)",
+            (retention, disabled, password_hash, must_change, account_id, username,
+             retention, disabled, password_hash, must_change))
+    for booking_id, client_id, counsellor_id, ends_at, ended_early in decisions.booking_ends:
+        bookings += await tx.execute_rowcount(
+            "UPDATE booking SET ends_at = ?, ended_early = ? WHERE id = ? AND client_id = ?"
+            " AND counsellor_id = ? AND ends_at > ? AND starts_at < ?",
+            (ends_at, ended_early, booking_id, client_id, counsellor_id, ends_at, ends_at))
+    return accounts, bookings
+
+
 async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[ErasureEntry],
-                            clock: Clock, actor_name: str) -> RestoreReport:
+                            decisions: StandingDecisions, clock: Clock,
+                            actor_name: str) -> RestoreReport:
     db = await Database.open(restored, clock)
     try:
         known = set(await erasures_since(db))
@@ -121,6 +176,7 @@ async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[
         async with db.transaction() as tx:
             for entry in pending:
                 await _replay(tx, entry)
+            carried = await _carry_over(tx, decisions)
             await audit.record(tx, actor_name, "backup.restore", backup_id(header.created_at))
             tx.mark_erasure()
         purged = await RetentionTask(db, Hub(), audit).purge()
@@ -130,7 +186,8 @@ async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[
         backup_id(header.created_at), header.created_at,
         rooms_replayed=sum(e.kind is ErasureKind.ROOM for e in pending),
         accounts_replayed=sum(e.kind is ErasureKind.ACCOUNT for e in pending),
-        retention_rooms=len(purged.rooms), retention_messages=purged.messages)
+        retention_rooms=len(purged.rooms), retention_messages=purged.messages,
+        accounts_carried=carried[0], bookings_carried=carried[1])
 
 
 async def _replay(tx: Transaction, entry: ErasureEntry) -> None:

@@ -10,15 +10,21 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
 from store.backup_file import BackupUnreadable
 from store.backup_key import create_key_file
 from store.backups import backup_file_name
+from store.booking import BookingState
 from store.database_lock import DatabaseInUse, holding
 from store.erasure_ledger import ErasureKind, erasures_since
+from store.errors import NotFound
+from store.passwords import PasswordVault
 from store.restore import LedgerUnavailable, aside_path, restore
+from store.retention import RetentionWindow
 from store.services import Services
 from tests.backup_world import backup_plan, backups_for, files_in
+from tests.conftest import PASSWORD
 from tests.retention_world import ended_room_with_marker, make_world, marker_text, new_token
 
 DAY = timedelta(days=1)
@@ -39,7 +45,10 @@ async def _messages(services: Services) -> list[tuple]:
 
 
 async def _reopen(services: Services) -> Services:
-    return await Services.open(services.db.path, clock=services.clock, vault=services.vault)
+    """The restored database, with a fresh vault (the old one closed with its services)."""
+    return await Services.open(services.db.path, clock=services.clock,
+                               vault=PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024,
+                                                                  parallelism=1)))
 
 
 def _marker_anywhere(directory: Path, token: str) -> list[str]:
@@ -156,6 +165,67 @@ async def test_retention_runs_before_the_restored_database_is_put_in_place(
 
     assert (report.retention_rooms, report.retention_messages) == (1, 4)
     assert _marker_anywhere(services.db.path.parent, token) == []
+
+
+async def test_a_shorter_retention_chosen_after_the_backup_still_decides(
+        services, clock, tmp_path_factory):
+    """Restoring must not give a room back the 56 days its client has since cut to 14."""
+    world = await make_world(services, clock)
+    token = new_token()
+    await ended_room_with_marker(services, clock, world, token)
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.retention.choose(world.client, RetentionWindow.TWO_WEEKS)
+    await services.close()
+
+    clock.set(world.ends + 15 * DAY)  # past 14 days, long before 56
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.accounts_carried, report.retention_rooms) == (1, 1)
+    assert _marker_anywhere(services.db.path.parent, token) == []
+    restored = await _reopen(services)
+    try:
+        assert await restored.retention.current(world.client) is RetentionWindow.TWO_WEEKS
+    finally:
+        await restored.close()
+
+
+async def test_what_was_ended_disabled_or_reset_after_the_backup_stays_so(
+        services, clock, tmp_path_factory):
+    """A booking ended early keeps its counsellor out, a disabled account stays disabled,
+    and a password changed since (perhaps because the old one leaked) is the one that works;
+    an extension made after the backup is lost like the other later changes."""
+    world = await make_world(services, clock)
+    other = await make_world(services, clock, client="otto", counsellor="bruno")
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    clock.advance(DAY)
+    await services.bookings.end(world.admin, world.booking.id)
+    await services.bookings.extend(world.admin, other.booking.id,
+                                   other.booking.ends_at + 7 * DAY)
+    await services.account_admin.disable(world.admin, "bruno")
+    await services.account_admin.reset_password(world.admin, "otto", "ein-neues-passwort")
+    await services.close()
+
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.accounts_carried, report.bookings_carried) == (2, 1)
+    restored = await _reopen(services)
+    try:
+        ended = await restored.bookings.get(world.booking.id)
+        assert ended is not None and ended.state(clock.now()) is BookingState.ENDED
+        with pytest.raises(NotFound):  # as for any room one may not read
+            await restored.rooms.open(world.counsellor, world.booking.id)
+        kept = await restored.bookings.get(other.booking.id)
+        assert kept is not None and kept.ends_at == other.booking.ends_at
+        bruno = await restored.accounts.by_username("bruno")
+        assert bruno is not None and bruno.disabled
+        assert await restored.accounts.check_password("otto", PASSWORD) is None
+        assert await restored.accounts.check_password("otto", "ein-neues-passwort")
+    finally:
+        await restored.close()
 
 
 def _cut(data: bytes) -> bytes:
