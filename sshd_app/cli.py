@@ -24,8 +24,6 @@ from store.usernames import InvalidUsername
 
 log = logging.getLogger("wardroom")
 
-MAX_WORKERS = 64
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -41,9 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--config", metavar="FILE", help="TOML configuration file")
     serve.add_argument("--demo", action="store_true",
                        help="seed demo accounts and a living ward room (new database only)")
-    serve.add_argument("--workers", metavar="N", type=_worker_count, default=os.cpu_count() or 1,
+    serve.add_argument("--workers", metavar="N",
                        help="server processes sharing the port (default: the number of cores, "
-                            f"{os.cpu_count() or 1} here)")
+                            f"{Settings.workers} here)")
 
     admin = sub.add_parser("create-admin", help="create the first staff account")
     admin.add_argument("name", metavar="NAME")
@@ -55,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True, metavar="COMMAND")
     show = config_sub.add_parser("show", help="each setting, its value and where it came from")
     for flag, metavar in (("--config", "FILE"), ("--db", "PATH"), ("--listen", "HOST:PORT"),
-                          ("--host-keys", "DIR")):
+                          ("--host-keys", "DIR"), ("--workers", "N")):
         show.add_argument(flag, metavar=metavar)
     show.add_argument("--json", action="store_true", help="as a JSON object")
 
@@ -82,12 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="staff commands against the database on this host: "
                         "wardroom admin [--db PATH] COMMAND … (see: wardroom admin --help)")
     return parser
-
-
-def _worker_count(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
-        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to {MAX_WORKERS}")
-    return int(text)
 
 
 def _split_admin(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -123,17 +115,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
-            settings = load_settings(args.config, flags={
-                "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
+            settings = load_settings(args.config, flags=_serve_flags(args))
             with holding(Path(settings.db)):
-                return asyncio.run(serve(settings, demo=args.demo, workers=args.workers))
+                return asyncio.run(serve(settings, demo=args.demo))
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
             with holding(Path(settings.db)):
                 return asyncio.run(create_admin(settings, args.name, args.password_stdin))
         if args.command == "config":
-            settings = load_settings(args.config, flags={
-                "listen": args.listen, "db": args.db, "host_keys": args.host_keys})
+            settings = load_settings(args.config, flags=_serve_flags(args))
             sys.stdout.write(describe(settings, as_json=args.json))
             return 0
         if args.command in ("keygen", "restore"):
@@ -154,7 +144,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int:
+def _serve_flags(args: argparse.Namespace) -> dict[str, str | None]:
+    """The flags of `serve`, which `config show` takes too, to show what serve would use."""
+    return {"listen": args.listen, "db": args.db, "host_keys": args.host_keys,
+            "workers": args.workers}
+
+
+async def serve(settings: Settings, demo: bool = False) -> int:
     from sshd_app.collector import tune_for_sessions
     from sshd_app.server import WardroomServer, stop_requested
     from sshd_app.workers import WorkerPool
@@ -187,8 +183,8 @@ async def serve(settings: Settings, demo: bool = False, workers: int = 1) -> int
             log.warning("demo: second factor not required (set second_factor_required to "
                         "keep it)")
         print_logins(settings.host, settings.port)
-    server = (WardroomServer(settings, services) if workers == 1
-              else WorkerPool(settings, services, workers))
+    server = (WardroomServer(settings, services) if settings.workers == 1
+              else WorkerPool(settings, services, settings.workers))
     stop = stop_requested()
     try:
         await server.start()

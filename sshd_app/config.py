@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 # Looked for next to the database when no --config / WARDROOM_CONFIG names a file.
 CONFIG_FILENAME = "wardroom.toml"
+# More server processes than this is a typo rather than a machine: each costs its memory and
+# a database connection.
+MAX_WORKERS = 64
 
 
 class ConfigError(ValueError):
@@ -42,6 +45,7 @@ class Settings:
     backup_key_file: str = ""
     backup_interval_hours: int = 24
     backup_max_age_days: int = 56
+    workers: int = min(os.cpu_count() or 1, MAX_WORKERS)
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     config_file: str | None = field(default=None, repr=False, compare=False)
 
@@ -80,11 +84,15 @@ EXPLANATIONS = {
                        "directory and the destinations.",
     "backup_interval_hours": "Hours between two scheduled backups.",
     "backup_max_age_days": "Days after which a backup is deleted (at most 56, 8 weeks).",
+    "workers": "Server processes sharing the port, so that sessions use every core "
+               f"(at most {MAX_WORKERS}).",
 }
+# Defaults that depend on the machine: the docs say how they are found, not this one's value.
+MACHINE_DEFAULTS = {"workers": "the number of cores"}
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("sources", "config_file"))
 # SPEC: a connection gets at most 30 s to log in.
-_MAXIMA = {"login_timeout_seconds": 30, "backup_max_age_days": 56}
+_MAXIMA = {"login_timeout_seconds": 30, "backup_max_age_days": 56, "workers": MAX_WORKERS}
 
 
 def env_name(name: str) -> str:
@@ -238,7 +246,8 @@ def default_config_text() -> str:
         "## `wardroom config show` prints the effective settings and where each comes from.",
     ]
     for name in SETTING_NAMES:
-        lines += ["", f"## {EXPLANATIONS[name]}  (env {env_name(name)})",
+        machine = f" Default: {MACHINE_DEFAULTS[name]}." if name in MACHINE_DEFAULTS else ""
+        lines += ["", f"## {EXPLANATIONS[name]}{machine}  (env {env_name(name)})",
                   f"# {name} = {_toml_value(getattr(Settings, name))}"]
     return "\n".join(lines) + "\n"
 

@@ -15,12 +15,14 @@ import pytest
 from sshd_app.config import (
     CONFIG_FILENAME,
     EXPLANATIONS,
+    MAX_WORKERS,
     SETTING_NAMES,
     ConfigError,
     Settings,
     default_config_text,
     load_settings,
 )
+from tests.e2e.test_workers import workers
 from tests.server_process import ServerProcess, free_port
 
 
@@ -53,6 +55,21 @@ def test_flags_win_over_env_which_wins_over_the_file(tmp_path):
     assert settings.config_file == str(config)
 
 
+def test_workers_come_from_flag_env_file_or_the_cores(tmp_path):
+    config = tmp_path / "w.toml"
+    config.write_text("workers = 3\n")
+    env = {"WARDROOM_WORKERS": "2"}
+    flagged = load_settings(str(config), flags={"workers": "5"}, environ=env)
+    assert (flagged.workers, flagged.sources["workers"]) == (5, "flag --workers")
+    by_env = load_settings(str(config), flags={"workers": None}, environ=env)
+    assert (by_env.workers, by_env.sources["workers"]) == (2, "env WARDROOM_WORKERS")
+    by_file = load_settings(str(config), environ={})
+    assert (by_file.workers, by_file.sources["workers"]) == (3, "file")
+    default = load_settings(environ={})
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    assert (default.workers, default.sources["workers"]) == (cores, "default")
+
+
 def test_every_wardroom_env_var_is_read(tmp_path):
     env = {"WARDROOM_LISTEN": "[::]:22", "WARDROOM_DB": str(tmp_path / "x.db"),
            "WARDROOM_HOST_KEYS": "/etc/wardroom/keys", "WARDROOM_REGISTRATION": "off"}
@@ -70,6 +87,10 @@ def test_every_wardroom_env_var_is_read(tmp_path):
     ("idle_lock_minutes = \"15\"\n", "idle_lock_minutes"),
     ("idle_lock_minutes = 0\n", "idle_lock_minutes"),
     ("login_timeout_seconds = 31\n", "login_timeout_seconds"),  # SPEC: at most 30 s
+    ("workers = 0\n", "workers"),
+    ("workers = 65\n", "workers"),
+    ("workers = \"2\"\n", "workers"),
+    ("workers = 1.5\n", "workers"),
     ("listen = \"no-port\"\n", "listen"),
     ("db = \"\"\n", "db"),
     ("listen = \n", "not valid TOML"),
@@ -87,6 +108,8 @@ def test_bad_file_names_the_key(tmp_path, toml, named):
     ({"WARDROOM_LISTN": "x"}, "WARDROOM_LISTN"),
     ({"WARDROOM_PQ_ONLY": "maybe"}, "WARDROOM_PQ_ONLY"),
     ({"WARDROOM_RETENTION_INTERVAL_MINUTES": "-5"}, "WARDROOM_RETENTION_INTERVAL_MINUTES"),
+    ({"WARDROOM_WORKERS": "two"}, "WARDROOM_WORKERS"),
+    ({"WARDROOM_WORKERS": "0"}, "WARDROOM_WORKERS"),
 ])
 def test_bad_env_names_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
@@ -182,17 +205,45 @@ async def test_serve_with_a_bad_setting_exits_2_before_anything(tmp_path, host_k
     assert not (tmp_path / CONFIG_FILENAME).exists()
 
 
+@pytest.mark.parametrize(("flags", "env", "said"), [
+    (["--workers", "0"], {}, "wardroom: --workers: bad value '0', "
+                             "expected a whole number from 1 to 64"),
+    ([], {"WARDROOM_WORKERS": "many"}, "wardroom: WARDROOM_WORKERS: bad value 'many', "
+                                       "expected a whole number from 1 to 64"),
+])
+async def test_serve_with_a_bad_worker_count_exits_2_before_anything(tmp_path, host_keys_dir,
+                                                                     flags, env, said):
+    code, out, err = await _wardroom("serve", "--listen", f"127.0.0.1:{free_port()}", "--db",
+                                     str(tmp_path / "w.db"), "--host-keys", str(host_keys_dir),
+                                     *flags, env=env)
+    assert (code, out, err) == (2, "", said + "\n")
+    assert not (tmp_path / "w.db").exists()
+
+
+async def test_serve_starts_the_workers_the_file_asks_for(tmp_path, host_keys_dir):
+    config = tmp_path / "w.toml"
+    config.write_text("workers = 3\n")
+    server = ServerProcess(tmp_path / "w.db", host_keys_dir, "--config", str(config))
+    await server.start()
+    try:
+        assert len(workers(server)) == 3
+        assert b"with 3 workers" in server.log
+    finally:
+        await server.stop()
+
+
 async def test_config_show_says_where_each_value_came_from(tmp_path):
     (tmp_path / CONFIG_FILENAME).write_text("retention_interval_minutes = 10\n")
     code, out, err = await _wardroom(
-        "config", "show", "--db", str(tmp_path / "w.db"),
-        env={"WARDROOM_LISTEN": "0.0.0.0:2222"})
+        "config", "show", "--db", str(tmp_path / "w.db"), "--workers", "2",
+        env={"WARDROOM_LISTEN": "0.0.0.0:2222", "WARDROOM_WORKERS": "4"})
     assert code == 0, err
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:] if line.strip()}
     assert rows["listen"] == ['"0.0.0.0:2222"', "env", "WARDROOM_LISTEN"]
     assert rows["db"] == [f'"{tmp_path / "w.db"}"', "flag", "--db"]
     assert rows["retention_interval_minutes"] == ["10", "file"]
     assert rows["pq_only"] == ["false", "default"]
+    assert rows["workers"] == ["2", "flag", "--workers"]
     assert out.splitlines()[-1] == f"config file: {tmp_path / CONFIG_FILENAME}"
     assert set(rows) - {"setting", "config"} == set(SETTING_NAMES)
 
