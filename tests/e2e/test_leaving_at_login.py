@@ -17,6 +17,7 @@ import pytest
 
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.e2e.test_ward_room import make_booking
 from tests.sshclient import TerminalClient, connect
 
 ROLES = [Role.CLIENT, Role.COUNSELLOR, Role.ADMIN]
@@ -80,6 +81,16 @@ async def test_leaving_while_the_home_screen_loads(wardroom, caplog, monkeypatch
     held = Held(monkeypatch, wardroom.services.bookings, "for_actor")
     await _leave_while_held(wardroom, await connect(wardroom.port, "berta", PASSWORD), held)
     assert _errors(caplog) == []
+
+
+async def test_leaving_while_the_client_lands_in_her_room(wardroom, caplog, monkeypatch):
+    _office, booking = await make_booking(wardroom)
+    klara = await wardroom.services.accounts.require("klara")
+    held = Held(monkeypatch, wardroom.services.bookings, "for_actor")
+    await _leave_while_held(wardroom, await connect(wardroom.port, "klara", PASSWORD), held)
+    assert _errors(caplog) == []
+    # The room never opened: she is not shown as present in it.
+    assert not wardroom.services.presence.is_here(booking.id, klara.id)
 
 
 async def test_leaving_while_the_privacy_notice_loads(wardroom, caplog, monkeypatch):
