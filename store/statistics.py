@@ -109,7 +109,10 @@ class AccessStatistics:
                 log.exception("screen view not recorded: %d views lost", len(views))
 
     async def _insert(self, views: list[tuple[str, str, str, str]]) -> None:
+        # Views older than any report can reach serve no purpose, so they go as new ones come.
+        oldest_kept = berlin(self._db.clock.now()).date() - timedelta(days=MAX_DAYS - 1)
         async with self._db.transaction() as tx:
+            await tx.execute("DELETE FROM screen_view WHERE date < ?", (oldest_kept.isoformat(),))
             await tx.executemany(
                 "INSERT INTO screen_view (date, time, screen, visit) VALUES (?, ?, ?, ?)", views)
 

@@ -8,7 +8,7 @@ import pytest
 
 from store.errors import Invalid, NotPermitted
 from store.roles import Role
-from store.statistics import new_visit_id
+from store.statistics import MAX_DAYS, new_visit_id
 from tests.conftest import PASSWORD
 
 
@@ -71,3 +71,19 @@ async def test_a_burst_of_views_is_one_transaction_in_order(services):
     assert batches == [100]
     rows = await services.db.fetchall("SELECT screen FROM screen_view ORDER BY rowid")
     assert [r["screen"] for r in rows] == screens
+
+
+async def test_views_older_than_any_report_can_reach_are_deleted(services, clock):
+    staff = await services.accounts.create("office", Role.ADMIN, PASSWORD)
+    services.statistics.record_view(new_visit_id(), "home")
+    await services.statistics.settle()
+    clock.advance(timedelta(days=MAX_DAYS - 1))  # the first day is still in the longest window
+    services.statistics.record_view(new_visit_id(), "room")
+    await services.statistics.settle()
+    assert tuple(await services.db.fetchone("SELECT count(*) FROM screen_view")) == (2,)
+    clock.advance(timedelta(days=1))
+    services.statistics.record_view(new_visit_id(), "notice")
+    await services.statistics.settle()
+    rows = await services.db.fetchall("SELECT screen FROM screen_view ORDER BY rowid")
+    assert [r["screen"] for r in rows] == ["room", "notice"]
+    assert sum(d.visits for d in (await services.statistics.report(staff, MAX_DAYS)).visits) == 2
