@@ -1,5 +1,6 @@
-"""What a delivered message repaints: never a screen hidden under another, and the room's
-scrollbar only when its thumb moves (while it always shows where the reader is)."""
+"""What a delivered message repaints: never a screen hidden under another, the room's
+scrollbar only when its thumb moves (while it always shows where the reader is, as Textual
+itself would draw it), and the history by a terminal scroll only where nothing else is drawn."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.screen import Screen
 from textual.scrollbar import ScrollBar
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from store.roles import Role
@@ -16,6 +20,7 @@ from tests.e2e.test_ward_room import shown_as_sent
 from tests.sshclient import connect
 from tests.tui.test_idle_timers import settled_timers
 from tests.tui.test_message_log import Harness, message
+from tui.compositor import CroppingCompositor, ScrolledUpdate, scroll_sequence
 from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
 from tui.widgets.room.message_log import MessageLog
@@ -69,9 +74,10 @@ async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top
         assert below.query_one("#below", Static).render_line(0).text.startswith("unten 2")
 
 
-def thumb(bar: ScrollBar) -> str:
-    return "".join(strip.text + str([s.style for s in strip]) for strip in
-                   (bar.render_line(y) for y in range(bar.size.height)))
+def as_textual_paints(bar: ScrollBar) -> list[Strip]:
+    """The scrollbar as Textual itself renders it, from scratch."""
+    bar.refresh()
+    return Widget.render_lines(bar, bar.size.region)
 
 
 async def test_the_scrollbar_shows_the_reader_where_they_are_after_every_message():
@@ -85,13 +91,63 @@ async def test_the_scrollbar_shows_the_reader_where_they_are_after_every_message
                 bar = log.vertical_scrollbar
                 assert bar.window_virtual_size == log.virtual_size.height
                 assert bar.position == bar.validate_position(log.scroll_y)
-                shown = thumb(bar)
-                bar.refresh()  # what a full repaint of the scrollbar would show
-                await pilot.pause()
-                assert thumb(bar) == shown, f"stale scrollbar after message {n}"
+                shown = bar.render_lines(bar.size.region)
+                assert as_textual_paints(bar) == shown, f"stale scrollbar after message {n}"
+                if n % 10 == 0:  # under the pointer it changes colour, and back
+                    for hovered in (True, False):
+                        bar.mouse_over = hovered
+                        await pilot.pause()
+                        assert bar.render_lines(bar.size.region) == as_textual_paints(bar)
         log.scroll_to(y=0, animate=False, immediate=True)
         await pilot.pause()
         assert log.vertical_scrollbar.position == 0
+        assert log.vertical_scrollbar.render_lines(bar.size.region) == as_textual_paints(bar)
+
+
+class History(Screen[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self._compositor = CroppingCompositor()  # as the room has it
+
+    def compose(self) -> ComposeResult:
+        yield MessageLog(lambda m: f"{m.sender_role} {m.sender_username}")
+
+
+class Updates(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.updates: list[object] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(History())
+
+    def _display(self, screen, renderable) -> None:  # type: ignore[no-untyped-def]
+        if renderable is not None:
+            self.updates.append(renderable)
+        super()._display(screen, renderable)
+
+
+async def test_the_terminal_scrolls_the_history_only_when_nothing_is_drawn_over_it():
+    app = Updates()
+    async with app.run_test(size=(40, 12), notifications=True) as pilot:
+        log = app.screen.query_one(MessageLog)
+        for n in range(1, 10):
+            log.append(message(n))
+        await pilot.pause()
+        app.updates.clear()
+        log.append(message(10))  # three rows: header, text, gap
+        await pilot.pause()
+        update = app.updates[0]
+        assert isinstance(update, ScrolledUpdate)
+        assert update.scrolls == scroll_sequence(0, 12, 3)
+        # Drawn after the scroll: the three new rows whole, the rest only in the scrollbar.
+        assert [y for y, x1, x2 in update.spans if (x1, x2) == (0, 40)] == [9, 10, 11]
+        app.notify("Hinweis")  # a toast drawn over the history's last rows
+        await pilot.pause(0.3)
+        app.updates.clear()
+        log.append(message(11))
+        await pilot.pause()
+        assert app.updates and not any(isinstance(u, ScrolledUpdate) for u in app.updates)
 
 
 async def test_typing_and_sending_a_message_lays_out_nothing(wardroom):

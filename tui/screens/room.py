@@ -17,6 +17,7 @@ from store.roles import Role
 from store.rooms import MAX_MESSAGE_LENGTH, PAGE_SIZE, check_message
 from store.rooms import Message as RoomMessage
 from store.text import sanitize_line
+from tui.compositor import CroppingCompositor
 from tui.hub_events import HubEvent, deliver_to
 from tui.i18n import translate_bindings
 from tui.screens.base import WardroomScreen
@@ -40,6 +41,8 @@ class RoomScreen(WardroomScreen):
 
     def __init__(self, booking: Booking) -> None:
         super().__init__()
+        # Every message and every key repaints a few rows of this screen in every session.
+        self._compositor = CroppingCompositor()
         self.booking = booking
         self._subscription: Subscription | None = None
         self._sending = False
