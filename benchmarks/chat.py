@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.chat_load import open_pair, prepare
+from benchmarks.chat_load import add_history, open_pair, prepare
 from benchmarks.server_under_test import (
     add_workers_option,
     config_file,
@@ -33,8 +33,6 @@ from benchmarks.server_under_test import (
     worker_flag,
 )
 from benchmarks.sessions import cpu_seconds
-from store.clock import to_iso
-from store.services import Services
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient
 
@@ -114,21 +112,6 @@ async def converse(pair: tuple[TerminalClient, TerminalClient], i: int, interval
         n += 1
         due += interval
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-
-
-async def add_history(db: Path, messages: int) -> None:
-    services = await Services.open(db)
-    try:
-        rows = await services.db.fetchall("SELECT id, client_id FROM booking")
-        async with services.db.transaction() as tx:
-            await tx.executemany(
-                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                " VALUES (?, ?, 'client', ?, ?)",
-                ((row["id"], row["client_id"], to_iso(services.clock.now()),
-                  f"Früher {n}: heute war ein guter Tag") for row in rows
-                 for n in range(messages)))
-    finally:
-        await services.close()
 
 
 async def measure(workers: int | None, pairs: int, interval: float, seconds: float,

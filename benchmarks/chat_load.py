@@ -2,9 +2,11 @@
 
     /work/venv/bin/python -m benchmarks.chat_load --pairs 20 --messages 10
 
-Starts `wardroom serve` as a child process, opens both parties' rooms over real SSH (pty,
-screens read with pyte), lets every pair alternate messages, and divides the server's CPU time
-(from /proc) by the number of deliveries: each message reaches the other party's open room.
+Starts `wardroom serve` as a child process on rooms that already hold `--history` messages (a
+room in use has a history: an empty one measures its first screenful filling up), opens both
+parties' rooms over real SSH (pty, screens read with pyte), lets every pair alternate messages,
+and divides the server's CPU time (from /proc) by the number of deliveries: each message
+reaches the other party's open room.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from benchmarks.sessions import cpu_seconds
 from sshd_app.host_keys import ensure_host_keys
+from store.clock import to_iso
 from store.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess
@@ -35,6 +38,21 @@ async def prepare(db: Path, pairs: int) -> None:
                 account = await services.accounts.create(name, role, PASSWORD)
                 await services.policy.accept(account, current)
             await services.bookings.create(admin, f"client{i:02d}", f"coach{i:02d}", weeks=4)
+    finally:
+        await services.close()
+
+
+async def add_history(db: Path, messages: int) -> None:
+    services = await Services.open(db)
+    try:
+        rows = await services.db.fetchall("SELECT id, client_id FROM booking")
+        async with services.db.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
+                " VALUES (?, ?, 'client', ?, ?)",
+                ((row["id"], row["client_id"], to_iso(services.clock.now()),
+                  f"Früher {n}: heute war ein guter Tag") for row in rows
+                 for n in range(messages)))
     finally:
         await services.close()
 
@@ -63,11 +81,12 @@ async def chat(pair: tuple[TerminalClient, TerminalClient], i: int, messages: in
         await receiver.wait_for(text, timeout=120)
 
 
-async def run(pairs: int, messages: int, typed: bool) -> None:
+async def run(pairs: int, messages: int, typed: bool, history: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ensure_host_keys(folder / "keys")
         await prepare(folder / "bench.db", pairs)
+        await add_history(folder / "bench.db", history)
         # Counsellors would first enrol a second factor; that is not what is measured here.
         config = folder / "bench.toml"
         config.write_text("second_factor_required = false\n")
@@ -89,8 +108,8 @@ async def run(pairs: int, messages: int, typed: bool) -> None:
             wall = time.perf_counter() - wall_before
             delivered = pairs * messages
             how = "typed key by key" if typed else "pasted"
-            print(f"pairs={pairs} sessions={2 * pairs} messages={delivered} ({how}) "
-                  f"wall={wall:.1f}s")
+            print(f"pairs={pairs} sessions={2 * pairs} messages={delivered} ({how}, "
+                  f"{history} before in each room) wall={wall:.1f}s")
             print(f"server CPU {cpu:.2f}s = {1000 * cpu / delivered:.1f} ms per message "
                   f"(stored, delivered to the other party's room, shown in both)")
         finally:
@@ -105,8 +124,9 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10, help="per pair")
     parser.add_argument("--typed", action="store_true",
                         help="type each message key by key (counts the echo of every key)")
+    parser.add_argument("--history", type=int, default=50, help="messages in each room before")
     args = parser.parse_args()
-    asyncio.run(run(args.pairs, args.messages, args.typed))
+    asyncio.run(run(args.pairs, args.messages, args.typed, args.history))
 
 
 if __name__ == "__main__":
