@@ -104,8 +104,10 @@ class CroppingCompositor(Compositor):
         region, clip = self.visible_widgets[widget]
         band = region.intersection(clip)
         redrawn = self._redrawn_over(widget, band)
+        # Within a batch the app writes nothing, so the terminal would never scroll.
         if (redrawn is None or abs(shift) >= band.height or band.x != 0
-                or band.width != self.size.width or widget._repaint_regions):
+                or band.width != self.size.width or widget._repaint_regions
+                or widget.app._batch_count):
             self._dirty_regions.add(band)
             return ""
         if shift > 0:
