@@ -150,18 +150,24 @@ async def test_an_erasure_timed_before_the_backup_but_missing_from_it_is_replaye
     assert _marker_anywhere(services.db.path.parent, token) == []
 
 
-async def test_retention_runs_before_the_restored_database_is_put_in_place(
-        services, clock, tmp_path_factory):
+async def _backup_of_an_ended_room(services, clock, tmp_path_factory):
+    """An ended room holding a marker, and a backup taken of it: (world, token, backup, key)."""
     world = await make_world(services, clock)
     token = new_token()
     await ended_room_with_marker(services, clock, world, token)
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
+    return world, token, plan.destinations[0] / backup_file_name(result.id), key
+
+
+async def test_retention_runs_before_the_restored_database_is_put_in_place(
+        services, clock, tmp_path_factory):
+    world, token, backup, key = await _backup_of_an_ended_room(services, clock,
+                                                               tmp_path_factory)
     await services.close()
 
     clock.set(world.ends + 56 * DAY)  # the room's deletion date passed since the backup
-    report = await restore(plan.destinations[0] / backup_file_name(result.id),
-                           services.db.path, key, clock, "host:test")
+    report = await restore(backup, services.db.path, key, clock, "host:test")
 
     assert (report.retention_rooms, report.retention_messages) == (1, 4)
     assert _marker_anywhere(services.db.path.parent, token) == []
@@ -170,17 +176,13 @@ async def test_retention_runs_before_the_restored_database_is_put_in_place(
 async def test_a_shorter_retention_chosen_after_the_backup_still_decides(
         services, clock, tmp_path_factory):
     """Restoring must not give a room back the 56 days its client has since cut to 14."""
-    world = await make_world(services, clock)
-    token = new_token()
-    await ended_room_with_marker(services, clock, world, token)
-    plan, key = backup_plan(services, tmp_path_factory)
-    result = await backups_for(services, plan).take("test")
+    world, token, backup, key = await _backup_of_an_ended_room(services, clock,
+                                                               tmp_path_factory)
     await services.retention.choose(world.client, RetentionWindow.TWO_WEEKS)
     await services.close()
 
     clock.set(world.ends + 15 * DAY)  # past 14 days, long before 56
-    report = await restore(plan.destinations[0] / backup_file_name(result.id),
-                           services.db.path, key, clock, "host:test")
+    report = await restore(backup, services.db.path, key, clock, "host:test")
 
     assert (report.accounts_carried, report.retention_rooms) == (1, 1)
     assert _marker_anywhere(services.db.path.parent, token) == []
