@@ -138,8 +138,11 @@ class RelayHub(Hub):
                 self._links[writer] = -1
             while (payload := await read_frame(reader)) is not None:
                 if "ready" in payload:
-                    self._links[writer] = int(payload["ready"])
-                    self._ready_event(int(payload["ready"])).set()
+                    worker = payload["ready"]
+                    if not isinstance(worker, int):
+                        raise WireError("ready without a worker number")
+                    self._links[writer] = worker
+                    self._ready_event(worker).set()
                     continue
                 topic = frame_topic(payload)
                 self._send(frame(payload), source=writer)

@@ -23,7 +23,7 @@ from store.hub import (
     room_topic,
 )
 from store.hub_relay import LinkedHub, RelayHub
-from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame_event, read_frame
+from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame, frame_event, read_frame
 from store.presence import RoomPresence
 from store.roles import Role
 from store.rooms import Message
@@ -178,3 +178,17 @@ async def test_a_linked_command_never_holds_up_the_servers_stop(tmp_path):
         await asyncio.wait_for(command.closed.wait(), 5)
     finally:
         await command.close()
+
+
+async def test_a_link_that_speaks_nonsense_is_dropped_and_the_relay_goes_on(linked, caplog):
+    relay, first, second = linked
+    assert relay.path is not None
+    _reader, writer = await asyncio.open_unix_connection(str(relay.path))
+    writer.write(frame({"hello": 5, "listens": False}) + frame({"ready": "x"}))
+    await writer.drain()
+    await asyncio.wait_for(_reader.read(), 5)  # the relay closed the link
+    writer.close()
+    assert "hub link of worker -1 dropped" in caplog.text
+    inbox = Inbox(second, room_topic(7))
+    first.publish(room_topic(7), POSTED)
+    assert await inbox.next() == POSTED
