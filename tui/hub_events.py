@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.message import Message
@@ -10,15 +11,31 @@ from textual.message_pump import MessagePump
 from store.hub import Hub, Subscription, Topic
 
 
-class HubEvent(Message):
-    """An event of the topic a screen subscribed to (MessagePosted, BookingChanged, …)."""
+class HubEvent(Message, bubble=False):
+    """An event of the topic a screen subscribed to (MessagePosted, BookingChanged, …).
+
+    Only the subscribing screen handles it: bubbling would dispatch each one again in the app.
+    """
 
     def __init__(self, event: Any) -> None:
         super().__init__()
         self.event = event
 
 
-def deliver_to(pump: MessagePump, hub: Hub, topic: Topic) -> Subscription:
-    """Subscribe `pump` to `topic`; cancel the subscription when it unmounts."""
-    # post_message only queues, so the publisher (another session's send) never waits for us.
-    return hub.subscribe(topic, lambda event: pump.post_message(HubEvent(event)))
+def _every(_event: Any) -> bool:
+    return True
+
+
+def deliver_to(pump: MessagePump, hub: Hub, topic: Topic,
+               wanted: Callable[[Any], bool] = _every) -> Subscription:
+    """Subscribe `pump` to those events of `topic` it `wanted`; cancel it when it unmounts.
+
+    An unwanted event is dropped before it is queued: a handled message, even one ignored,
+    wakes the screen and runs its pending refresh work, in every session the event reaches.
+    """
+    def listener(event: Any) -> None:
+        # post_message only queues, so the publisher (another session's send) never waits.
+        if wanted(event):
+            pump.post_message(HubEvent(event))
+
+    return hub.subscribe(topic, listener)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
+from tui.hub_events import HubEvent
 from tui.widgets.room.message_log import MessageLog
 
 ROOM_OF_CLIENT = "Stationszimmer mit bernd"
@@ -126,6 +127,43 @@ async def test_dashboard_counts_unread_and_rings_without_showing_text(wardroom):
         assert "privater Satz" not in screen
         paula_row = next(line for line in screen.splitlines() if "paula" in line)
         assert paula_row.rstrip().endswith("1")
+    finally:
+        await counsellor.close()
+
+
+async def test_the_dashboard_under_an_open_room_is_handed_only_other_rooms_messages(wardroom):
+    office, booking = await make_booking(wardroom)
+    await wardroom.add_account("paula", Role.CLIENT)
+    other = await wardroom.services.bookings.create(office, "paula", "bernd", weeks=2)
+    counsellor = await open_as_counsellor(wardroom)
+    try:
+        (session,) = wardroom.server.sessions
+        dashboard = session.app.screen_stack[-2]
+        handed: list[object] = []
+        post = dashboard.post_message
+        dashboard.post_message = lambda message: handed.append(message) or post(message)
+        klara = await wardroom.services.accounts.require("klara")
+        paula = await wardroom.services.accounts.require("paula")
+        await wardroom.services.rooms.post(klara, booking.id, "Im offenen Zimmer")
+        await counsellor.wait_for("Im offenen Zimmer")
+        await say(counsellor, "Antwort aus dem Zimmer")
+        await shown_as_sent(counsellor, "Antwort aus dem Zimmer")
+        assert [m for m in handed if isinstance(m, HubEvent)] == []
+        mark = len(counsellor.raw)
+        await wardroom.services.rooms.post(paula, other.id, "Aus dem anderen Zimmer")
+        for _ in range(100):
+            if b"\x07" in counsellor.raw[mark:]:
+                break
+            await asyncio.sleep(0.05)
+        assert [m.event.message.body for m in handed if isinstance(m, HubEvent)] == [
+            "Aus dem anderen Zimmer"]
+        counsellor.send("\x1b")
+        await counsellor.wait_for(DASHBOARD)
+        screen = counsellor.text()
+        rows = {name: next(line for line in screen.splitlines() if name in line)
+                for name in ("klara", "paula")}
+        assert rows["paula"].rstrip().endswith("1")
+        assert rows["klara"].rstrip().endswith("–")
     finally:
         await counsellor.close()
 

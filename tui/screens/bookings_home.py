@@ -27,7 +27,7 @@ class BookingsHome(HomeScreen):
         account = self.wardroom.context.account
         assert account is not None
         self._subscription = deliver_to(self, self.wardroom.services.hub,
-                                        account_topic(account.id))
+                                        account_topic(account.id), self._changes_this_screen)
         await self.reload()
 
     def on_unmount(self) -> None:
@@ -52,17 +52,22 @@ class BookingsHome(HomeScreen):
     def day(self, value) -> str:
         return berlin(value).strftime(self.t("room.date_format"))
 
+    def _changes_this_screen(self, event: object) -> bool:
+        # Messages in the room open over this screen, and one's own, count nowhere here; and
+        # in a busy room they would otherwise keep this covered screen busy with each one.
+        if isinstance(event, MessagePosted):
+            account = self.wardroom.context.account
+            return (event.booking_id != self._open_room and account is not None
+                    and event.message.sender_username != account.username)
+        return True
+
     @on(HubEvent)
     async def _delivered(self, delivered: HubEvent) -> None:
         event = delivered.event
-        account = self.wardroom.context.account
-        assert account is not None
         if isinstance(event, MessagePosted):
-            mine = event.message.sender_username == account.username
-            if event.booking_id != self._open_room and not mine:
-                self.unread[event.booking_id] = self.unread.get(event.booking_id, 0) + 1
-                self.app.bell()
-                self.show()
+            self.unread[event.booking_id] = self.unread.get(event.booking_id, 0) + 1
+            self.app.bell()
+            self.show()
         elif isinstance(event, BookingChanged):
             await self.reload()
 
