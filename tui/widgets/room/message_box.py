@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from textual import events
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import TextArea
+from textual.widgets.text_area import TextAreaTheme
 
 from store.text import sanitize
 
@@ -37,6 +40,22 @@ class MessageBox(TextArea):
         self.max_length = max_length
         # A blinking cursor redraws twice a second in every idle session.
         self.cursor_blink = False
+        self._styled_theme: TextAreaTheme | None = None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # TextArea fills its theme in from the CSS before every render, which costs more than
+        # drawing the box's few lines, and the box renders with each key and each message
+        # sent. So it is filled in once per theme object (TextArea makes a new one when the
+        # box turns read-only or gets another theme) and again after a style update (a class,
+        # the app's theme), which also clears TextArea's own cache of rendered lines.
+        if self._theme is not None and self._theme is self._styled_theme:
+            return super(TextArea, self).render_lines(crop)
+        self._styled_theme = self._theme
+        return super().render_lines(crop)
+
+    def notify_style_update(self) -> None:
+        self._styled_theme = None
+        super().notify_style_update()
 
     async def _on_key(self, event: events.Key) -> None:
         # Handled here, not when the key has bubbled to the bindings: by then the next keys
