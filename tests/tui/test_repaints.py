@@ -74,6 +74,29 @@ async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top
         assert below.query_one("#below", Static).render_line(0).text.startswith("unten 2")
 
 
+async def test_a_covered_screen_is_laid_out_only_once_it_is_back_on_top():
+    app = Screens()
+    async with app.run_test(size=(80, 24)) as pilot:
+        below = app.screen
+        await app.push_screen(Above())
+        await pilot.pause()
+        layouts: list[object] = []
+        lay_out = below._refresh_layout
+        below._refresh_layout = lambda *args, **kwargs: (  # type: ignore[method-assign]
+            layouts.append(args), lay_out(*args, **kwargs))
+        line = below.query_one("#below", Static)
+        line.styles.height = 3  # what a home screen's new rows do under the room
+        line.update("unten, jetzt länger")
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert layouts == []
+        app.pop_screen()
+        await pilot.pause()
+        assert layouts
+        assert line.region.width == 100 and line.region.height == 3
+        assert line.render_line(0).text.startswith("unten, jetzt länger")
+
+
 def as_textual_paints(bar: ScrollBar) -> list[Strip]:
     """The scrollbar as Textual itself renders it, from scratch."""
     bar.refresh()

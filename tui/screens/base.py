@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from textual import events
+from textual.geometry import Size
 from textual.screen import Screen
 
 from tui.i18n import Translator, translate_bindings
@@ -48,12 +49,32 @@ class WardroomScreen(Screen[Any]):
         # a hub event for every message in the room opened over it), that repaint repeats with
         # each message and redraws the whole top screen. Under an opaque screen nothing of
         # this one shows; it is repainted whole when it comes back to the top.
-        top = self.app.screen
-        if top is not self and top.styles.background.a == 1:
+        if self._covered():
             self._compositor._dirty_regions.clear()
             self._dirty_widgets.clear()
             return
         super()._compositor_refresh()
+
+    def _screen_resized(self, size: Size) -> None:
+        # Textual lays the screen below the top one out with every Resize the top one gets
+        # (in case the top one is see-through): a login laid the home out six times under
+        # the room. Under an opaque screen that waits until this one is on top again.
+        if self._covered():
+            self._layout_required = True
+            return
+        super()._screen_resized(size)
+
+    def _on_timer_update(self) -> None:
+        # Likewise the layouts and repaints its own widgets ask for while covered; they are
+        # all done, at once, when it comes back to the top.
+        if self._covered():
+            self._update_timer.pause()
+            return
+        super()._on_timer_update()
+
+    def _covered(self) -> bool:
+        top = self.app.screen
+        return top is not self and top.styles.background.a == 1
 
     def on_screen_resume(self) -> None:
         # Every time a screen comes to the front is one view; recorded without waiting.
