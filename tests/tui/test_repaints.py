@@ -4,10 +4,13 @@ itself would draw it), and the history by a terminal scroll only where nothing e
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
@@ -57,12 +60,19 @@ class Screens(App[None]):
         super()._display(screen, renderable)
 
 
-async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top():
+@asynccontextmanager
+async def covered() -> AsyncIterator[tuple[Screens, Pilot[None], Screen[Any]]]:
+    """An app whose first screen is covered by an opaque one."""
     app = Screens()
     async with app.run_test(size=(80, 24)) as pilot:
         below = app.screen
         await app.push_screen(Above())
         await pilot.pause()
+        yield app, pilot, below
+
+
+async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top():
+    async with covered() as (app, pilot, below):
         app.frames.clear()
         for n in range(3):  # what a home screen does with a hub event under the room
             below.query_one("#below", Static).update(f"unten {n}")
@@ -75,11 +85,7 @@ async def test_a_covered_screen_that_changes_repaints_nothing_until_it_is_on_top
 
 
 async def test_a_covered_screen_is_laid_out_only_once_it_is_back_on_top():
-    app = Screens()
-    async with app.run_test(size=(80, 24)) as pilot:
-        below = app.screen
-        await app.push_screen(Above())
-        await pilot.pause()
+    async with covered() as (app, pilot, below):
         layouts: list[object] = []
         lay_out = below._refresh_layout
         below._refresh_layout = lambda *args, **kwargs: (  # type: ignore[method-assign]
