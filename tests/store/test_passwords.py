@@ -20,10 +20,13 @@ class Watching(PasswordHasher):
     def __init__(self) -> None:
         super().__init__(time_cost=1, memory_cost=1024, parallelism=1)
         self.seen: list[tuple[int, int]] = []
+        self.policies: set[int] = set()
 
     def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
         self.seen.append((threading.get_native_id(),
                           os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        if hasattr(os, "sched_getscheduler"):
+            self.policies.add(os.sched_getscheduler(0))
         time.sleep(0.05)  # long enough for the calls to overlap
         return super().hash(password, salt=salt)
 
@@ -34,9 +37,13 @@ async def test_hashing_runs_on_a_bounded_pool_below_the_sessions_priority():
     vault = PasswordVault(hasher, workers=2)
     try:
         hasher.seen.clear()  # the dummy hash made at start ran here, not in the pool
+        hasher.policies.clear()
         await asyncio.gather(*(vault.hash(f"password-{n:04d}") for n in range(6)))
     finally:
         vault.close()
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     assert len({thread for thread, _ in hasher.seen}) == 2
     assert {nice for _, nice in hasher.seen} == {min(ours + HASHING_NICENESS, 19)}
+    if hasattr(os, "SCHED_IDLE"):
+        assert hasher.policies == {os.SCHED_IDLE}
+        assert os.sched_getscheduler(0) != os.SCHED_IDLE  # the event loop's thread keeps its own
