@@ -236,6 +236,7 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
     from sshd_app.commands.framework import CommandContext, run_admin
     from store.accounts import Account
     from store.hub_relay import LinkedHub
+    from store.scopes import ALL_SCOPES
 
     # Linked to a running server, so what the command changes reaches open sessions at once
     # (a counsellor whose booking ended, a disabled or erased account).
@@ -244,7 +245,7 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
     try:
         operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
                            must_change_password=False, disabled=False, language="en",
-                           created_at="")
+                           created_at="", scopes=ALL_SCOPES)
 
         async def read_line() -> str | None:
             line = sys.stdin.readline()

@@ -9,7 +9,9 @@ from datetime import datetime
 
 from store.accounts import Account
 from store.booking import Booking, BookingState
+from store.errors import NotPermitted
 from store.roles import Role
+from store.scopes import Scope
 
 
 def is_party(actor: Account, booking: Booking) -> bool:
@@ -50,12 +52,23 @@ def can_post(actor: Account, booking: Booking, now: datetime) -> bool:
 
 def can_see_request_text(actor: Account, request_client_id: int, booking: Booking | None,
                          now: datetime) -> bool:
-    """A request is read by the client who wrote it and by staff who match it; once the room
+    """A request is read by the client who wrote it and by staff who match it (scope
+    `matching`); once the room
     it led to is past its deletion date, the request counts as deleted with it."""
     if actor.disabled or (booking is not None and booking.state(now) is BookingState.DUE):
         return False
-    return actor.role is Role.ADMIN or actor.id == request_client_id
+    if actor.role is Role.ADMIN:
+        return Scope.MATCHING in actor.scopes
+    return actor.id == request_client_id
 
 
 def is_staff(actor: Account) -> bool:
     return actor.role is Role.ADMIN and not actor.disabled
+
+
+def require_scope(actor: Account, scope: Scope, doing: str) -> None:
+    """Staff act only within their scopes; the refusal names the scope that is missing."""
+    if not is_staff(actor):
+        raise NotPermitted(f"only staff {doing}")
+    if scope not in actor.scopes:
+        raise NotPermitted(f"missing scope {scope.value}: only staff with it {doing}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import aiosqlite
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account, AccountExists, Accounts, NewPassword
 from store.audit import AuditTrail
 from store.database import Database, Transaction
@@ -20,6 +20,7 @@ from store.passwords import (
     one_time_password,
 )
 from store.roles import Role
+from store.scopes import Scope
 from store.usernames import is_valid_username
 
 USERNAME_RULE = ("3-32 characters of a-z, 0-9, '.', '_', '-', not starting with '.', "
@@ -27,8 +28,8 @@ USERNAME_RULE = ("3-32 characters of a-z, 0-9, '.', '_', '-', not starting with 
 
 
 def require_staff(actor: Account, doing: str) -> None:
-    if not is_staff(actor):
-        raise NotPermitted(f"only staff {doing}")
+    """What this module does to accounts needs the scope `accounts`."""
+    require_scope(actor, Scope.ACCOUNTS, doing)
 
 
 class AccountAdmin:
@@ -56,8 +57,48 @@ class AccountAdmin:
         return account, secret if password is None else None
 
     async def roster(self, actor: Account, role: Role | None = None) -> list[Account]:
+        """Every account (of one role); reading the roster is audited like a change."""
         require_staff(actor, "list accounts")
+        await self._audit.write(actor.username, "user.list")
         return await self._accounts.list(role)
+
+    async def grant(self, actor: Account, username: str, scope: Scope) -> None:
+        await self._change_scope(actor, username, scope, granted=True)
+
+    async def revoke(self, actor: Account, username: str, scope: Scope) -> None:
+        await self._change_scope(actor, username, scope, granted=False)
+
+    async def _change_scope(self, actor: Account, username: str, scope: Scope, *,
+                            granted: bool) -> None:
+        """Staff with `accounts` hand out only scopes they hold themselves, and never change
+        their own: nobody widens their own rights, and nobody locks themselves out."""
+        action = "grant" if granted else "revoke"
+        require_staff(actor, f"{action} scopes")
+        if granted and scope not in actor.scopes:
+            raise NotPermitted(f"missing scope {scope.value}: only staff who hold a scope "
+                               "grant it")
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone("SELECT id, role FROM account WHERE username = ?",
+                                    (username,))
+            if row is None:
+                raise NotFound(f"account {username}")
+            if row["role"] != Role.ADMIN.value:
+                raise Invalid(f"{username} is not a staff account; scopes are for staff")
+            if row["id"] == actor.id:
+                raise Invalid(f"you cannot {action} scopes of your own account")
+            held = await tx.fetchone("SELECT 1 FROM staff_scope WHERE account_id = ?"
+                                     " AND scope = ?", (row["id"], scope.value))
+            if bool(held) == granted:
+                raise Invalid(f"{username} {'already has' if granted else 'does not have'} "
+                              f"the scope {scope.value}")
+            if granted:
+                await tx.execute("INSERT INTO staff_scope (account_id, scope) VALUES (?, ?)",
+                                 (row["id"], scope.value))
+            else:
+                await tx.execute("DELETE FROM staff_scope WHERE account_id = ? AND scope = ?",
+                                 (row["id"], scope.value))
+            await self._audit.record(tx, actor.username, f"user.{action}:{scope.value}",
+                                     row["id"])
 
     async def disable(self, actor: Account, username: str) -> None:
         """Disable the account and end its live sessions at once."""

@@ -8,6 +8,7 @@ from store.clock import to_iso
 from store.database import Database, Transaction
 from store.passwords import PasswordVault, check_password_rules
 from store.roles import Role
+from store.scopes import ALL_SCOPES, Scope, parse_scopes
 from store.usernames import check_username
 
 
@@ -28,6 +29,7 @@ class Account:
     disabled: bool
     language: str
     created_at: str
+    scopes: frozenset[Scope] = frozenset()  # staff only: what the account may act on
 
     @property
     def is_admin(self) -> bool:
@@ -42,6 +44,9 @@ class NewPassword:
 
 
 _COLUMNS = "id, username, role, must_change_password, disabled, language, created_at"
+# Read with the account every time, so a revoked scope is gone at the next command.
+_COLUMNS += (", (SELECT group_concat(scope) FROM staff_scope s WHERE s.account_id = account.id)"
+             " AS scopes")
 
 
 def _account(row) -> Account:
@@ -53,6 +58,7 @@ def _account(row) -> Account:
         disabled=bool(row["disabled"]),
         language=row["language"],
         created_at=row["created_at"],
+        scopes=parse_scopes(row["scopes"]),
     )
 
 
@@ -76,10 +82,22 @@ class Accounts:
         check_username(username)
         hashed = await self.new_password(password)
         if tx is not None:
-            return await self.insert(tx, username, role, hashed, must_change_password, language)
+            return await self._create(tx, username, role, hashed, must_change_password, language)
         async with self._db.transaction() as own_tx:
-            return await self.insert(own_tx, username, role, hashed, must_change_password,
-                                     language)
+            return await self._create(own_tx, username, role, hashed, must_change_password,
+                                      language)
+
+    async def _create(self, tx: Transaction, username: str, role: Role, password: NewPassword,
+                      must_change: bool, language: str) -> Account:
+        """The bootstrap path (`create-admin`, the demo): a staff account made here has every
+        scope; staff made by staff (`admin user add`) start with none."""
+        account = await self.insert(tx, username, role, password, must_change, language)
+        if role is not Role.ADMIN:
+            return account
+        await tx.executemany("INSERT INTO staff_scope (account_id, scope) VALUES (?, ?)",
+                             [(account.id, scope.value) for scope in sorted(ALL_SCOPES)])
+        row = await tx.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?", (account.id,))
+        return _account(row)
 
     async def new_password(self, password: str) -> NewPassword:
         """Check and hash a password before any transaction: argon2 must not hold the lock."""

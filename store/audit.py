@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.clock import to_iso
 from store.database import Database, Transaction
-from store.errors import NotPermitted
+from store.scopes import Scope
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,11 @@ class AuditTrail:
 
     async def read(self, actor: Account, since: datetime | None = None) -> list[AuditEntry]:
         """The trail as staff read it; nobody else may."""
-        if not is_staff(actor):
-            raise NotPermitted("only staff read the audit trail")
-        return await self.entries(to_iso(since) if since else None)
+        require_scope(actor, Scope.AUDIT, "read the audit trail")
+        # Read first: the entry for this reading is not part of what it shows.
+        entries = await self.entries(to_iso(since) if since else None)
+        await self.write(actor.username, "audit.read")
+        return entries
 
     async def entries(self, since: str | None = None) -> list[AuditEntry]:
         rows = await self._db.fetchall(

@@ -23,14 +23,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.backup_file import BackupUnreadable, encrypt, read_header
 from store.backup_key import BackupKey, load_key_file
 from store.clock import Clock
 from store.database import Database, copy_database
-from store.errors import Invalid, NotPermitted
+from store.errors import Invalid
+from store.scopes import Scope
 from store.shredding import shred, shred_database
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,7 @@ class Backups:
         return await self.inventory()
 
     def _check(self, actor: Account) -> None:
-        if not is_staff(actor):
-            raise NotPermitted("only staff manage backups")
+        require_scope(actor, Scope.BACKUP, "manage backups")
         self._key_file()
 
     def _key_file(self) -> Path:

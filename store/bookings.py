@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from store.access import can_see_booking, is_staff
+from store.access import can_see_booking, require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
 from store.clock import from_iso, to_iso
 from store.database import Database, Transaction
-from store.errors import Invalid, NotFound, NotPermitted
+from store.errors import Invalid, NotFound
 from store.hub import BOOKINGS_TOPIC, BookingChanged, Hub, account_topic, room_topic
 from store.roles import Role
+from store.scopes import Scope
 
 
 class Bookings:
@@ -38,6 +39,7 @@ class Bookings:
     async def for_actor(self, actor: Account) -> list[Booking]:
         """The bookings this actor may see, soonest end first."""
         if actor.role is Role.ADMIN:
+            require_scope(actor, Scope.MATCHING, "list bookings")
             rows = await self._db.fetchall(BOOKING_SELECT + " ORDER BY b.ends_at, b.id")
         else:
             rows = await self._db.fetchall(
@@ -48,10 +50,16 @@ class Bookings:
         return [b for b in found if can_see_booking(actor, b, now)
                 and (actor.role is not Role.ADMIN or b.state(now) is not BookingState.DUE)]
 
+    async def staff_listing(self, actor: Account) -> list[Booking]:
+        """`admin booking list`: every booking staff may see; the read itself is audited."""
+        bookings = await self.for_actor(actor)
+        require_scope(actor, Scope.MATCHING, "list bookings")
+        await self._audit.write(actor.username, "booking.list")
+        return bookings
+
     async def create(self, actor: Account, client: str, counsellor: str, weeks: int,
                      start: datetime | None = None, request_id: int | None = None) -> Booking:
-        if not is_staff(actor):
-            raise NotPermitted("only staff create bookings")
+        require_scope(actor, Scope.MATCHING, "create bookings")
         if not 1 <= weeks <= self.MAX_WEEKS:
             raise Invalid(f"weeks must be between 1 and {self.MAX_WEEKS}")
         now = self._db.clock.now()
@@ -100,8 +108,7 @@ class Bookings:
 
     async def end(self, actor: Account, booking_id: int) -> Booking:
         """End a booking now: the counsellor loses access at once."""
-        if not is_staff(actor):
-            raise NotPermitted("only staff end bookings")
+        require_scope(actor, Scope.MATCHING, "end bookings")
         now = self._db.clock.now()
         async with self._db.transaction() as tx:
             booking = await self._locked(tx, booking_id)
@@ -118,8 +125,7 @@ class Bookings:
         return ended
 
     async def extend(self, actor: Account, booking_id: int, until: datetime) -> Booking:
-        if not is_staff(actor):
-            raise NotPermitted("only staff extend bookings")
+        require_scope(actor, Scope.MATCHING, "extend bookings")
         now = self._db.clock.now()
         async with self._db.transaction() as tx:
             booking = await self._locked(tx, booking_id)

@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from store.account_admin import require_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.booking import Booking, BookingState
 from store.requests import Request
 from store.roles import Role
+from store.scopes import Scope
 
 if TYPE_CHECKING:
     from store.services import Services
@@ -36,7 +37,7 @@ class Caseload:
 
 
 async def caseload(services: Services, actor: Account) -> Caseload:
-    require_staff(actor, "see the caseload")
+    require_scope(actor, Scope.MATCHING, "see the caseload")
     now = services.clock.now()
     active = [b for b in await services.bookings.for_actor(actor)
               if b.state(now) is BookingState.ACTIVE]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.access import is_staff
+from store.access import is_staff, require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, Booking, booking_from_row
@@ -15,6 +15,7 @@ from store.errors import Invalid, NotFound, NotPermitted
 from store.hub import AccountClosed, Hub, account_topic
 from store.purge import delete_room
 from store.roles import Role
+from store.scopes import Scope
 
 ERASED_ACTOR = "(erased account)"  # replaces the erased username where the audit named it
 
@@ -53,8 +54,10 @@ class Erasure:
         """
         if confirm != username:
             raise Invalid("the confirmation does not match the username; nothing was erased")
-        if not is_staff(actor) and not (actor.role is Role.CLIENT and actor.username == username
-                                        and not actor.disabled):
+        if actor.role is Role.ADMIN:
+            require_scope(actor, Scope.ACCOUNTS, "erase accounts")
+        elif not (actor.role is Role.CLIENT and actor.username == username
+                  and not actor.disabled):
             raise NotPermitted("a client can only erase its own account")
         now = self._db.clock.now()
         async with self._db.transaction() as tx:

@@ -8,7 +8,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
@@ -16,8 +16,8 @@ from store.bookings import announce_booking
 from store.clock import to_iso
 from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
-from store.errors import NotPermitted
 from store.hub import Hub
+from store.scopes import Scope
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +78,11 @@ class RetentionTask:
 
     # -- what staff may ask --------------------------------------------------------------
     async def status(self, actor: Account) -> list[ScheduledDeletion]:
-        if not is_staff(actor):
-            raise NotPermitted("only staff see the retention schedule")
+        require_scope(actor, Scope.BACKUP, "see the retention schedule")
         return await self.schedule()
 
     async def run_now(self, actor: Account, dry_run: bool = False) -> PurgeResult:
-        if not is_staff(actor):
-            raise NotPermitted("only staff run the retention task")
+        require_scope(actor, Scope.BACKUP, "run the retention task")
         if dry_run:
             return await self._would_delete()
         return await self.purge(actor.username)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from store.access import can_see_request_text
+from store.access import can_see_request_text, require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, booking_from_row
@@ -12,6 +12,7 @@ from store.clock import to_iso
 from store.database import Database
 from store.errors import Invalid, NotFound, NotPermitted
 from store.roles import Role
+from store.scopes import Scope
 from store.text import sanitize
 
 MAX_REQUEST_LENGTH = 2000
@@ -75,10 +76,15 @@ class Requests:
 
     async def open_requests(self, actor: Account) -> list[Request]:
         """Staff see open requests (with text, which they need to match well)."""
-        if actor.role is not Role.ADMIN or actor.disabled:
-            raise NotPermitted("only staff list requests")
+        require_scope(actor, Scope.MATCHING, "list requests")
         rows = await self._db.fetchall(_SELECT + " WHERE r.status = 'open' ORDER BY r.id")
         return [_request(r) for r in rows]
+
+    async def staff_listing(self, actor: Account) -> list[Request]:
+        """`admin request list`: the open requests with their text; the read is audited."""
+        requests = await self.open_requests(actor)
+        await self._audit.write(actor.username, "request.list")
+        return requests
 
     async def own(self, actor: Account) -> list[Request]:
         rows = await self._db.fetchall(_SELECT + " WHERE r.client_id = ? ORDER BY r.id",
@@ -88,6 +94,8 @@ class Requests:
 
     async def read(self, actor: Account, request_id: int) -> Request:
         """One request with its text, if this actor may read it."""
+        if actor.role is Role.ADMIN:
+            require_scope(actor, Scope.MATCHING, "read requests")
         row = await self._db.fetchone(_SELECT + " WHERE r.id = ?", (request_id,))
         if row is None or not await self._readable(actor, _request(row)):
             raise NotFound(f"request {request_id}")

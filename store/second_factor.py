@@ -7,13 +7,15 @@ import re
 
 import pyotp
 
+from store.access import require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database
-from store.errors import Invalid, NotFound, NotPermitted
+from store.errors import Invalid, NotFound
 from store.passwords import PasswordVault, one_time_password
 from store.roles import Role
+from store.scopes import Scope
 
 SECOND_FACTOR_ROLES = frozenset({Role.COUNSELLOR, Role.ADMIN})
 RECOVERY_CODE_COUNT = 10
@@ -85,8 +87,7 @@ class SecondFactors:
 
     async def reset(self, actor: Account, username: str) -> None:
         """Staff remove a lost device; the account enrols again at its next login."""
-        if actor.role is not Role.ADMIN:
-            raise NotPermitted("only staff may reset a second factor")
+        require_scope(actor, Scope.ACCOUNTS, "reset a second factor")
         async with self._db.transaction() as tx:
             row = await tx.fetchone("SELECT id FROM account WHERE username = ?", (username,))
             if row is None:

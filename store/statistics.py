@@ -18,11 +18,12 @@ import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.clock import berlin
 from store.database import Database
-from store.errors import Invalid, NotPermitted
+from store.errors import Invalid
+from store.scopes import Scope
 
 log = logging.getLogger(__name__)
 
@@ -122,8 +123,7 @@ class AccessStatistics:
             await self._writer
 
     def _window(self, actor: Account, days: int) -> tuple[date, date]:
-        if not is_staff(actor):
-            raise NotPermitted("only staff see the access statistics")
+        require_scope(actor, Scope.STATISTICS, "see the access statistics")
         if not 1 <= days <= MAX_DAYS:
             raise Invalid(f"--days must be between 1 and {MAX_DAYS}")
         last = berlin(self._db.clock.now()).date()

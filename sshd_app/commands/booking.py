@@ -51,7 +51,7 @@ async def create_booking(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 async def list_bookings(ctx: CommandContext, args: argparse.Namespace) -> int:
-    bookings = await ctx.services.bookings.for_actor(ctx.actor)
+    bookings = await ctx.services.bookings.staff_listing(ctx.actor)
     now = ctx.services.clock.now()
     if args.json:
         ctx.json([{

@@ -1,4 +1,4 @@
-"""`admin policy show|publish`: the versions of the privacy notice.
+"""`admin policy show|status|publish`: the versions of the privacy notice, who accepted them.
 
 FILE is read by the server process: over SSH it names a file on the server host, not on the
 staff member's computer. To send a text from your own computer, use `-` and pipe it in:
@@ -13,18 +13,26 @@ from pathlib import Path
 
 from sshd_app.commands.framework import EXIT_OK, CommandContext, CommandFailed, add_json, group
 from store.errors import Invalid
+from store.roles import Role
 
 MAX_NOTICE_BYTES = 1024 * 1024
+_PLURAL = {Role.CLIENT: "clients", Role.COUNSELLOR: "counsellors", Role.ADMIN: "staff"}
 
 
 @group
 def register(subparsers: argparse._SubParsersAction) -> None:
-    policy = subparsers.add_parser("policy", help="the privacy notice and its versions")
+    policy = subparsers.add_parser(
+        "policy", help="the privacy notice, its versions and who accepted them (counts)")
     sub = policy.add_subparsers(dest="policy_command", metavar="SUBCOMMAND", required=True)
 
     show = sub.add_parser("show", help="the current notice and every published version")
     add_json(show)
     show.set_defaults(handler=show_policy)
+
+    status = sub.add_parser(
+        "status", help="how many accounts of each role accepted each version (counts only)")
+    add_json(status)
+    status.set_defaults(handler=policy_status)
 
     publish = sub.add_parser(
         "publish", help="publish a new version; everyone must accept it at their next login",
@@ -55,6 +63,28 @@ async def show_policy(ctx: CommandContext, args: argparse.Namespace) -> int:
     ctx.out(f"Current version {current.label}:")
     ctx.out()
     ctx.write(current.body)
+    return EXIT_OK
+
+
+async def policy_status(ctx: CommandContext, args: argparse.Namespace) -> int:
+    counts = await ctx.services.policy.acceptance_counts(ctx.actor)
+    totals = {role: len(await ctx.services.accounts.list(role)) for role in Role}
+    current, accepted_current = counts[-1]
+    if args.json:
+        ctx.json({
+            "current": current.label,
+            "versions": [{"version": v.label, "published_at": v.published_at,
+                          "accepted": {role.value: n[role] for role in Role}}
+                         for v, n in counts],
+            "not_yet_accepted_current": {role.value: totals[role] - accepted_current[role]
+                                         for role in Role},
+        })
+        return EXIT_OK
+    ctx.table(("version", "published", "clients", "counsellors", "staff"),
+              [(v.label, v.published_at, *(n[role] for role in Role)) for v, n in counts])
+    ctx.out()
+    ctx.out(f"Not yet accepted the current version {current.label}: " + ", ".join(
+        f"{totals[role] - accepted_current[role]} {_PLURAL[role]}" for role in Role))
     return EXIT_OK
 
 

@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 async def list_requests(ctx: CommandContext, args: argparse.Namespace) -> int:
-    requests = await ctx.services.requests.open_requests(ctx.actor)
+    requests = await ctx.services.requests.staff_listing(ctx.actor)
     if args.json:
         ctx.json([{"id": r.id, "client": r.client_username,
                    "filed": stamp(from_iso(r.created_at)), "text": sanitize(r.body)}

@@ -12,14 +12,17 @@ from sshd_app.commands.framework import CommandContext, CommandFailed, add_json,
 from store.accounts import Account
 from store.clock import berlin_minute, from_iso
 from store.roles import Role
+from store.scopes import Scope
 
 ROLES = [role.value for role in Role]
+SCOPES = [scope.value for scope in Scope]
 
 
 @group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "user", help="accounts: add, list, disable, enable, reset-password, reset-2fa, erase",
+        "user", help="accounts: add, list, disable, enable, reset-password, reset-2fa, erase, "
+                     "export, grant, revoke",
         description="Manage accounts. Passwords are never taken from the command line.")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
@@ -62,6 +65,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                           "at its next login")
     reset_2fa.add_argument("name", metavar="NAME")
     reset_2fa.set_defaults(handler=reset_second_factor)
+
+    for action, doing in (("grant", "give a staff account a scope"),
+                          ("revoke", "take a scope from a staff account")):
+        change = actions.add_parser(
+            action, help=doing,
+            description="Scopes: " + ", ".join(SCOPES) + ". You grant only scopes you hold, "
+                        "and never change your own.")
+        change.add_argument("name", metavar="NAME")
+        change.add_argument("scope", metavar="SCOPE", choices=SCOPES)
+        change.set_defaults(handler=change_scope, granted=action == "grant")
 
 
 def _password_stdin(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +126,7 @@ async def list_users(ctx: CommandContext, args: argparse.Namespace) -> int:
         ctx.json([{
             "id": a.id, "username": a.username, "role": a.role.value, "disabled": a.disabled,
             "must_change_password": a.must_change_password,
+            "scopes": sorted(a.scopes),
             "created": stamp(from_iso(a.created_at)),
         } for a in accounts])
         return 0
@@ -155,4 +169,15 @@ async def erase_user(ctx: CommandContext, args: argparse.Namespace) -> int:
         raise CommandFailed("nothing was erased: repeat the username with --confirm NAME")
     await ctx.services.erasure.erase_client(ctx.actor, args.name, args.confirm)
     ctx.out(f"account {args.name} erased with all its data")
+    return 0
+
+
+async def change_scope(ctx: CommandContext, args: argparse.Namespace) -> int:
+    scope = Scope(args.scope)
+    if args.granted:
+        await ctx.services.account_admin.grant(ctx.actor, args.name, scope)
+        ctx.out(f"{args.name} now has the scope {scope.value}")
+    else:
+        await ctx.services.account_admin.revoke(ctx.actor, args.name, scope)
+        ctx.out(f"{args.name} no longer has the scope {scope.value}")
     return 0

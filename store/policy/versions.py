@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database, Transaction
-from store.errors import Invalid, NotPermitted
+from store.errors import Invalid
 from store.policy import SHIPPED_VERSION, shipped_notice
+from store.roles import Role
+from store.scopes import Scope
 from store.text import REPLACEMENT, sanitize
 
 MAX_NOTICE_CHARS = 200_000
@@ -93,18 +95,31 @@ class PolicyVersions:
 
     async def history(self, actor: Account) -> list[tuple[PolicyVersion, int]]:
         """Every version, oldest first, with how many accounts accepted it (a count only)."""
-        if not is_staff(actor):
-            raise NotPermitted("only staff see the notice history")
+        require_scope(actor, Scope.POLICY, "see the notice history")
         rows = await self._db.fetchall(
             f"SELECT {', '.join('v.' + c for c in _COLUMNS.split(', '))},"
             " (SELECT count(*) FROM policy_acceptance a WHERE a.version_id = v.id) AS accepted"
             " FROM policy_version v ORDER BY v.id")
         return [(_version(r), int(r["accepted"])) for r in rows]
 
+    async def acceptance_counts(self, actor: Account) -> list[tuple[PolicyVersion,
+                                                                    dict[Role, int]]]:
+        """`policy status`: every version, oldest first, with how many accounts of each role
+        accepted it (counts only, never who)."""
+        require_scope(actor, Scope.POLICY, "see who accepted the notice")
+        rows = await self._db.fetchall(
+            "SELECT a.version_id, c.role, count(*) AS n FROM policy_acceptance a"
+            " JOIN account c ON c.id = a.account_id GROUP BY a.version_id, c.role")
+        counts: dict[int, dict[Role, int]] = {}
+        for r in rows:
+            counts.setdefault(r["version_id"], {})[Role(r["role"])] = int(r["n"])
+        versions = await self._db.fetchall(f"SELECT {_COLUMNS} FROM policy_version ORDER BY id")
+        return [(_version(v), {role: counts.get(v["id"], {}).get(role, 0) for role in Role})
+                for v in versions]
+
     async def publish(self, actor: Account, label: str, text: str) -> PolicyVersion:
         """Store a new version; it must be newer than the current one. All or nothing."""
-        if not is_staff(actor):
-            raise NotPermitted("only staff publish the privacy notice")
+        require_scope(actor, Scope.POLICY, "publish the privacy notice")
         key = version_key(label)
         body = clean_notice(text)
         async with self._db.transaction() as tx:

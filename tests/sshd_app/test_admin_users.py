@@ -148,7 +148,8 @@ async def test_list_filters_by_role_and_never_shows_hashes(admin):
     # The clock stands at 09:00 UTC in November, i.e. 10:00 in Berlin.
     assert listed[0]["created"] == "2026-11-28T10:00:00+01:00"
     assert set(listed[0]) == {"id", "username", "role", "disabled", "must_change_password",
-                              "created"}
+                              "created", "scopes"}
+    assert listed[0]["scopes"] == []
     table = await admin.run("user", "list")
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["ID", "USERNAME", "ROLE", "STATUS", "CREATED", "(BERLIN)"]

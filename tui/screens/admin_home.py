@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from store.caseload import ENDING_SOON, caseload
 from store.clock import berlin_minute, from_iso
+from store.errors import NotPermitted
 from tui.screens.home import HomeScreen
 from tui.widgets.admin.listing import Listing
 from tui.widgets.admin.stats_chart import StatsChart
@@ -56,8 +57,14 @@ class AdminHomeScreen(HomeScreen):
     async def action_refresh(self) -> None:
         account = self.wardroom.context.account
         assert account is not None
-        load = await caseload(self.wardroom.services, account)
         t = self.t
+        try:
+            load = await caseload(self.wardroom.services, account)
+        except NotPermitted:
+            # Staff without the scope `matching` see the screen without the caseload.
+            self.query_one("#admin-requests-heading", Static).update(
+                t("scopes.caseload_hidden"))
+            return
         self.query_one("#admin-requests-heading", Static).update(
             t("admin_home.requests_heading", count=len(load.open_requests)))
         self.query_one("#admin-requests", Listing).show(

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, cast
 from rich.text import Text
 from textual.widget import Widget
 
+from store.errors import NotPermitted
 from store.statistics import DailyVisits
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ class StatsChart(Widget):
     def __init__(self) -> None:
         super().__init__(id="stats-chart")
         self._visits: list[DailyVisits] | None = None
+        self._hidden = False  # staff without the scope `statistics`
 
     @property
     def wardroom(self) -> WardroomApp:
@@ -44,11 +46,17 @@ class StatsChart(Widget):
     async def on_mount(self) -> None:
         account = self.wardroom.context.account
         assert account is not None
-        self._visits = await self.wardroom.services.statistics.daily_visits(account, CHART_DAYS)
+        try:
+            self._visits = await self.wardroom.services.statistics.daily_visits(account,
+                                                                                CHART_DAYS)
+        except NotPermitted:
+            self._hidden = True
         self.refresh(layout=True)
 
     def render(self) -> Text:
         t = self.wardroom.t
+        if self._hidden:
+            return Text(t("scopes.statistics_hidden"))
         if self._visits is None:
             return Text(t("stats_chart.loading"))
         counts = [day.visits for day in self._visits]
