@@ -87,6 +87,7 @@ class Database:
         async with self._lock:
             row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
             current = int(row[0])
+            applied = False
             for version, name, sql in migrations():
                 if version <= current:
                     continue
@@ -100,6 +101,11 @@ class Database:
                 except BaseException:
                     await self._conn.execute("ROLLBACK")
                     raise
+                applied = True
+            if applied:
+                # A migration may drop data that must not linger (the minutes of the old access
+                # statistics): the WAL holds the old pages until it is checkpointed.
+                await self._checkpoint_locked()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._lock:

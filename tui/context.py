@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from store.accounts import Account
 from store.services import Services
-from store.statistics import new_visit_id
+from store.statistics import visit_id_for
 
 
 @dataclass
@@ -21,8 +21,12 @@ class SessionContext:
     must_enrol_second_factor: bool = False  # counsellor/staff without TOTP: enrolment first
     # Set while registering: takes one of the connection's registrations, False if used up.
     claim_registration: Callable[[], bool] | None = None
-    # Random per connection and kept only here: the access statistics' sole link between views.
-    visit_id: str = field(default_factory=new_visit_id)
+    # Random per connection and kept only here: the access statistics' sole link between views
+    # (None for counsellors and staff, whose views are only counted).
+    visit_id: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.visit_id = visit_id_for(self.account.role if self.account else None)
 
     @property
     def language(self) -> str:

@@ -7,6 +7,7 @@ import logging
 from datetime import timedelta
 
 from store.roles import Role
+from store.statistics import new_visit_id
 from tests.conftest import PASSWORD
 from tests.sshclient import connect, run_command
 
@@ -54,19 +55,21 @@ async def test_scripted_visit_is_counted_and_anonymous(wardroom):
     db = wardroom.services.db
 
     columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(screen_view)")]
-    assert columns == ["date", "time", "screen", "visit"]
+    assert columns == ["date", "hour", "screen", "visit"]
     assert await db.fetchall("PRAGMA foreign_key_list(screen_view)") == []
     rows = [tuple(r) for r in await db.fetchall("SELECT * FROM screen_view")]
-    assert len(rows) == 4
+    assert len(rows) == 3  # the counsellor's view is only counted, without a visit
+    assert [tuple(r) for r in await db.fetchall("SELECT * FROM rare_screen_count")] == [
+        ("2026-11-28", "counsellor_home", 1)]
     identifying = {a.username for a in accounts} | {"127.0.0.1", "localhost"}
     ids = {str(a.id) for a in accounts}
     for row in rows:
-        assert row[:2] == ("2026-11-28", "10:00")  # Berlin date, time to the minute
+        assert row[:2] == ("2026-11-28", 10)  # Berlin date, time to the hour
         for value in row:
             assert not any(word in str(value) for word in identifying), row
             assert str(value) not in ids, row
     visits = {row[3] for row in rows}
-    assert len(visits) == 2
+    assert len(visits) == 1
     # The visit id exists nowhere else in the database, so nothing can be joined on it.
     for (table,) in await db.fetchall(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'screen_view'"):
@@ -75,18 +78,12 @@ async def test_scripted_visit_is_counted_and_anonymous(wardroom):
 
     stats = await _stats(wardroom)
     assert (stats["from"], stats["to"]) == ("2026-10-30", "2026-11-28")
-    assert stats["views"] == [
-        {"date": "2026-11-28", "screen": "client_home", "views": 2},
-        {"date": "2026-11-28", "screen": "counsellor_home", "views": 1},
-        {"date": "2026-11-28", "screen": "notice", "views": 1},
-    ]
+    # Two visits: every count is below five, so the report names none of them.
+    assert stats["views"] == [] and stats["paths"] == []
     assert len(stats["visits"]) == 30
-    assert stats["visits"][-1] == {"date": "2026-11-28", "visits": 2}
-    assert sum(day["visits"] for day in stats["visits"]) == 2
-    assert stats["paths"] == [
-        {"from": "client_home", "to": "notice", "count": 1},
-        {"from": "notice", "to": "client_home", "count": 1},
-    ]
+    assert stats["visits"][-1] == {"date": "2026-11-28", "visits": None}
+    assert [day["visits"] for day in stats["visits"][:-1]] == [0] * 29
+    assert stats["suppressed_below"] == 5
     assert not identifying & set(json.dumps(stats).split('"'))
 
 
@@ -99,16 +96,23 @@ async def test_days_window_and_text_output(wardroom):
     await wardroom.services.statistics.settle()
 
     today = await _stats(wardroom, "--days 1")
-    assert today["visits"] == [{"date": "2026-11-29", "visits": 1}]
-    assert {v["date"] for v in today["views"]} == {"2026-11-29"}
+    assert today["visits"] == [{"date": "2026-11-29", "visits": None}]
     both = await _stats(wardroom, "--days 2")
-    assert both["visits"] == [{"date": "2026-11-28", "visits": 1},
-                              {"date": "2026-11-29", "visits": 1}]
-    assert both["paths"][0]["count"] == 2
+    assert both["visits"] == [{"date": "2026-11-28", "visits": None},
+                              {"date": "2026-11-29", "visits": None}]
+    for _ in range(5):
+        visit = new_visit_id()
+        wardroom.services.statistics.record_view(visit, "client_home")
+        wardroom.services.statistics.record_view(visit, "notice")
+    await wardroom.services.statistics.settle()
+    assert (await _stats(wardroom, "--days 1"))["paths"] == [
+        {"from": "client_home", "to": "notice", "count": 6}]  # with yesterday's
 
     text = await run_command(wardroom.port, "office", "admin stats --days 2", password=PASSWORD)
     assert text.exit_status == 0
-    assert "2026-11-29  client_home  2" in text.stdout
+    assert "2026-11-28  <5" in text.stdout
+    assert "2026-11-29  client_home  7" in text.stdout
+    assert "Counts below 5 are not shown" in text.stdout
     bad = await run_command(wardroom.port, "office", "admin stats --days 0", password=PASSWORD)
     assert bad.exit_status == 1 and bad.stderr.count("\n") == 1
 

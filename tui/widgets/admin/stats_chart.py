@@ -59,7 +59,8 @@ class StatsChart(Widget):
             return Text(t("scopes.statistics_hidden"))
         if self._visits is None:
             return Text(t("stats_chart.loading"))
-        counts = [day.visits for day in self._visits]
+        # A day with fewer visits than a report may show stands as an empty one.
+        counts = [day.visits or 0 for day in self._visits]
         peak = max(counts, default=0)
         scale = len(str(peak))
         column = max(1, min(3, (self.size.width - scale - 1) // len(counts)))
