@@ -76,7 +76,8 @@ class Services:
             policy=policy, statistics=AccessStatistics(db),
             retention_task=retention_task, retention=retention,
             erasure=Erasure(db, hub, audit),
-            export=DataExport(db, bookings, requests, rooms, retention, policy),
+            export=DataExport(db, bookings, requests, rooms, retention, policy, accounts,
+                              audit),
         )
 
     async def close(self) -> None:

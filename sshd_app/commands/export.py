@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sshd_app.exec_router import EXIT_FAILED, EXIT_NOT_PERMITTED, EXIT_OK, EXIT_USAGE, command
+from sshd_app.exec_router import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command
 
 if TYPE_CHECKING:
     from sshd_app.auth import ConnectionIdentity
@@ -24,11 +24,6 @@ async def export_own_data(argv: list[str], identity: ConnectionIdentity,
     if account is None or account.disabled:
         io.write_error("export: this account is closed.\n")
         return EXIT_FAILED
-    if account.must_change_password:
-        # A one-time password is known to the staff member who set it: nothing to read yet.
-        io.write_error("export: please log in with a terminal and choose your own password "
-                       "first.\n")
-        return EXIT_NOT_PERMITTED
     async for chunk in server.services.export.chunks(account):
         io.write(chunk)
         await io.drain()

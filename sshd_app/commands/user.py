@@ -66,6 +66,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     reset_2fa.add_argument("name", metavar="NAME")
     reset_2fa.set_defaults(handler=reset_second_factor)
 
+    export = actions.add_parser(
+        "export", help="an account's data as JSON, for a request received by post (audited)",
+        description="Print what the account's own export holds (SPEC: Export), for a request "
+                    "received by post. Ward rooms are listed, but staff cannot read them: "
+                    "each is marked sealed.")
+    export.add_argument("name", metavar="NAME")
+    export.set_defaults(handler=export_user)
+
     for action, doing in (("grant", "give a staff account a scope"),
                           ("revoke", "take a scope from a staff account")):
         change = actions.add_parser(
@@ -180,4 +188,10 @@ async def change_scope(ctx: CommandContext, args: argparse.Namespace) -> int:
     else:
         await ctx.services.account_admin.revoke(ctx.actor, args.name, scope)
         ctx.out(f"{args.name} no longer has the scope {scope.value}")
+    return 0
+
+
+async def export_user(ctx: CommandContext, args: argparse.Namespace) -> int:
+    async for chunk in ctx.services.export.for_staff(ctx.actor, args.name):
+        ctx.write(chunk)
     return 0

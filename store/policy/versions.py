@@ -159,6 +159,14 @@ class PolicyVersions:
             (actor.id, version.id, to_iso(self._db.clock.now())),
         )
 
+    async def acceptances(self, actor: Account) -> list[Acceptance]:
+        """Every version this account accepted, oldest first, with when (for its export)."""
+        rows = await self._db.fetchall(
+            "SELECT v.label, a.accepted_at FROM policy_acceptance a"
+            " JOIN policy_version v ON v.id = a.version_id"
+            " WHERE a.account_id = ? ORDER BY v.id", (actor.id,))
+        return [Acceptance(r["label"], r["accepted_at"]) for r in rows]
+
     async def accepted(self, actor: Account) -> Acceptance | None:
         """The newest version this account accepted, and when (for its own export)."""
         row = await self._db.fetchone(

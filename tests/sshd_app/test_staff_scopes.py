@@ -24,6 +24,7 @@ COMMANDS: list[tuple[Scope, tuple[str, ...]]] = [
     (Scope.ACCOUNTS, ("user", "reset-password", "carla")),
     (Scope.ACCOUNTS, ("user", "reset-2fa", "carla")),
     (Scope.ACCOUNTS, ("user", "erase", "carla", "--confirm", "carla")),
+    (Scope.ACCOUNTS, ("user", "export", "carla")),
     (Scope.MATCHING, ("request", "list")),
     (Scope.MATCHING, ("booking", "list")),
     (Scope.MATCHING, ("booking", "create", "carla", "anna", "--weeks", "2")),

@@ -9,7 +9,9 @@ from store.retention import RetentionWindow
 from tests.retention_world import make_world
 
 TOP_KEYS = {"account", "requests", "bookings", "messages"}
-ACCOUNT_KEYS = {"username", "role", "created", "retention_days", "policy_version"}
+ACCOUNT_KEYS = {"username", "role", "created", "retention_days", "policy_version",
+                "retention_choice", "language", "policy_acceptances", "second_factor",
+                "public_keys"}
 BOOKING_KEYS = {"id", "counsellor", "start", "end"}
 MESSAGE_KEYS = {"booking", "sent_at", "sender_role", "text"}
 
@@ -39,7 +41,10 @@ async def test_client_export_has_exactly_the_keys_and_only_own_data(services, cl
     assert set(document) == TOP_KEYS
     assert document["account"] == {
         "username": "klara", "role": "client", "created": mine.client.created_at,
-        "retention_days": 21, "policy_version": "1"}
+        "retention_days": 21, "policy_version": "1", "retention_choice": 21,
+        "language": "de",
+        "policy_acceptances": [{"version": "1", "accepted_at": "2026-11-28T09:00:00+00:00"}],
+        "second_factor": False, "public_keys": []}
     assert [r["text"] for r in document["requests"]] == ["Mein Anliegen"]
     assert [set(b) for b in document["bookings"]] == [BOOKING_KEYS]
     assert document["bookings"][0]["counsellor"] == "berta"
