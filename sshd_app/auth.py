@@ -217,6 +217,8 @@ class WardroomSSHServer(asyncssh.SSHServer):
         who = self.identity.account.username if self.identity.account else REGISTER_USER
         role = self.identity.account.role.value if self.identity.account else REGISTER_USER
         log.info("login %s, connection %s", role, self.log_id)
+        if self.identity.account is not None:
+            await self._server.services.accounts.note_login(self.identity.account.id)
         if self.identity.account is not None and self.identity.account.is_admin:
             await self._server.services.audit.write(who, "staff.login", self.identity.account.id)
 

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sshd_app import __version__
-from sshd_app.config import ConfigError, Settings, describe, load_settings, write_default_config
+from sshd_app.config import (
+    ConfigError,
+    Settings,
+    describe,
+    load_settings,
+    storage_limits,
+    write_default_config,
+)
 from sshd_app.logging_setup import configure_logging
 from store.accounts import AccountExists
 from store.clock import Clock
@@ -164,7 +171,7 @@ async def serve(settings: Settings, demo: bool = False) -> int:
     # The relay links this process's hub with the workers' (which serve the sessions then,
     # while this one runs the schedules) and with `wardroom admin` run on the host.
     relay = RelayHub()
-    services = await Services.open(settings.db, hub=relay)
+    services = await Services.open(settings.db, hub=relay, limits=storage_limits(settings))
     await relay.listen(hub_socket_path(settings.db))
     if demo:
         from sshd_app.demo import DemoRefused, prepare_demo, print_logins
@@ -241,7 +248,8 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
     # Linked to a running server, so what the command changes reaches open sessions at once
     # (a counsellor whose booking ended, a disabled or erased account).
     hub = await LinkedHub.to_server_of(settings.db)
-    services = await Services.open(settings.db, clock=clock, vault=vault, hub=hub)
+    services = await Services.open(settings.db, clock=clock, vault=vault, hub=hub,
+                                   limits=storage_limits(settings))
     try:
         operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
                            must_change_password=False, disabled=False, language="en",

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from store.storage_limits import StorageLimits
+
 log = logging.getLogger(__name__)
 
 # Looked for next to the database when no --config / WARDROOM_CONFIG names a file.
@@ -40,6 +42,9 @@ class Settings:
     max_pending_logins_per_address: int = 10
     second_factor_required: bool = True
     retention_interval_minutes: int = 5
+    request_retention_weeks: int = 8
+    inactive_client_months: int = 12
+    audit_retention_days: int = 365
     pq_only: bool = False
     backup_destinations: tuple[str, ...] = ()
     backup_key_file: str = ""
@@ -76,6 +81,11 @@ EXPLANATIONS = {
                               "after the password.",
     "retention_interval_minutes": "Minutes between two runs of the task that deletes rooms "
                                   "past their deletion date.",
+    "request_retention_weeks": "Weeks after which a request nobody matched is deleted (the "
+                               "client is told the date when filing it).",
+    "inactive_client_months": "Months without a booking and without a login after which a "
+                              "client account is erased with everything it holds.",
+    "audit_retention_days": "Days an audit entry is kept before it is deleted.",
     "pq_only": "Offer only the post-quantum key exchange; clients older than OpenSSH 9.9 "
                "cannot connect.",
     "backup_destinations": "Directories that each receive every encrypted backup (one per "
@@ -93,6 +103,13 @@ MACHINE_DEFAULTS = {"workers": "the number of cores"}
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("sources", "config_file"))
 # SPEC: a connection gets at most 30 s to log in.
 _MAXIMA = {"login_timeout_seconds": 30, "backup_max_age_days": 56, "workers": MAX_WORKERS}
+
+
+def storage_limits(settings: Settings) -> StorageLimits:
+    """The limits of what is kept besides ward rooms, as the store takes them."""
+    return StorageLimits(request_weeks=settings.request_retention_weeks,
+                         inactive_client_months=settings.inactive_client_months,
+                         audit_days=settings.audit_retention_days)
 
 
 def env_name(name: str) -> str:

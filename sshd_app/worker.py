@@ -16,7 +16,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from sshd_app.collector import tune_for_sessions
-from sshd_app.config import SETTING_NAMES, Settings
+from sshd_app.config import SETTING_NAMES, Settings, storage_limits
 from sshd_app.logging_setup import configure_logging
 from sshd_app.server import WardroomServer, stop_requested
 from store.database_lock import holding
@@ -41,7 +41,8 @@ async def serve_worker(settings: Settings, number: int, workers: int, hub_path: 
     try:
         # The cores are shared by all workers: together they hash on no more threads than that.
         threads = max(1, (os.cpu_count() or 1) // workers)
-        services = await Services.open(settings.db, hub=hub, vault=PasswordVault(workers=threads))
+        services = await Services.open(settings.db, hub=hub, vault=PasswordVault(workers=threads),
+                                       limits=storage_limits(settings))
         server = WardroomServer(settings, services, worker=number)
         stop = stop_requested()
         try:

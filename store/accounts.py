@@ -9,6 +9,7 @@ from store.database import Database, Transaction
 from store.passwords import PasswordVault, check_password_rules
 from store.roles import Role
 from store.scopes import ALL_SCOPES, Scope, parse_scopes
+from store.storage_limits import active_month
 from store.usernames import check_username
 
 
@@ -109,11 +110,12 @@ class Accounts:
         """Insert an account inside the caller's transaction (the username is already checked)."""
         if await tx.fetchone("SELECT 1 FROM account WHERE username = ?", (username,)):
             raise AccountExists(username)
+        now = self._db.clock.now()
         account_id = await tx.execute(
             "INSERT INTO account (username, role, password_hash, must_change_password,"
-            " language, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (username, role.value, password.hash, int(must_change), language,
-             to_iso(self._db.clock.now())),
+            " language, created_at, active_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (username, role.value, password.hash, int(must_change), language, to_iso(now),
+             active_month(now)),
         )
         row = await tx.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?", (account_id,))
         return _account(row)
@@ -177,6 +179,13 @@ class Accounts:
             "UPDATE account SET password_hash = ?, must_change_password = ? WHERE id = ?",
             (password.hash, int(must_change), account_id),
         )
+
+    async def note_login(self, account_id: int) -> None:
+        """Remember the month of this login (accounts unused for long are erased); written
+        only when the month changes."""
+        month = active_month(self._db.clock.now())
+        await self._db.execute("UPDATE account SET active_month = ? WHERE id = ?"
+                               " AND active_month IS NOT ?", (month, account_id, month))
 
     async def set_language(self, account_id: int, language: str) -> None:
         if language not in ("de", "en"):

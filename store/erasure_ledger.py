@@ -13,6 +13,7 @@ from store.database import Database, Transaction
 class ErasureKind(StrEnum):
     ROOM = "room"  # a booking's ward room with its messages (id = booking id)
     ACCOUNT = "account"  # a client's account with everything it owned (id = account id)
+    REQUEST = "request"  # a request withdrawn or unmatched past its limit (id = request id)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from store.access import require_scope
 from store.accounts import Account
@@ -18,6 +19,9 @@ from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
 from store.hub import Hub
 from store.scopes import Scope
+
+if TYPE_CHECKING:
+    from store.storage_sweep import StorageSweep, SweepResult
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,7 @@ class ScheduledDeletion:
 class PurgeResult:
     rooms: list[int] = field(default_factory=list)
     messages: int = 0
+    others: SweepResult | None = None  # requests, accounts, audit, ledger past their limits
 
 
 async def delete_room(tx: Transaction, booking_id: int, at: datetime) -> int:
@@ -69,10 +74,12 @@ class RetentionTask:
     """Runs inside `wardroom serve`: at start, then every interval or at the next deletion
     date, whichever comes first."""
 
-    def __init__(self, db: Database, hub: Hub, audit: AuditTrail) -> None:
+    def __init__(self, db: Database, hub: Hub, audit: AuditTrail,
+                 sweep: StorageSweep | None = None) -> None:
         self._db = db
         self._hub = hub
         self._audit = audit
+        self._sweep = sweep  # after the rooms, everything else past its storage limit
         self._task: asyncio.Task[None] | None = None
         self._run_lock = asyncio.Lock()
 
@@ -127,6 +134,8 @@ class RetentionTask:
             if result.rooms:
                 log.info("retention: deleted %d rooms with %d messages", len(result.rooms),
                          result.messages)
+            if self._sweep is not None:
+                result.others = await self._sweep.sweep(actor_name)
             return result
 
     async def _purge_room(self, booking_id: int, actor_name: str) -> int | None:

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from store.access import can_see_request_text, require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, booking_from_row
-from store.clock import to_iso
+from store.clock import from_iso, to_iso
 from store.database import Database
+from store.erasure_ledger import ErasureKind, record_erasure
 from store.errors import Invalid, NotFound, NotPermitted
 from store.roles import Role
 from store.scopes import Scope
+from store.storage_limits import StorageLimits
 from store.text import sanitize
 
 MAX_REQUEST_LENGTH = 2000
@@ -50,9 +53,19 @@ def check_request(text: str) -> str:
 
 
 class Requests:
-    def __init__(self, db: Database, audit: AuditTrail) -> None:
+    def __init__(self, db: Database, audit: AuditTrail, limits: StorageLimits) -> None:
         self._db = db
         self._audit = audit
+        self._limits = limits
+
+    @property
+    def kept_weeks(self) -> int:
+        """How long a request nobody matched is kept (request_retention_weeks)."""
+        return self._limits.request_weeks
+
+    def deleted_at(self, request: Request) -> datetime:
+        """When this request goes if nobody matches it (the client is told when filing)."""
+        return self._limits.request_deleted_at(from_iso(request.created_at))
 
     async def file(self, actor: Account, text: str) -> Request:
         if actor.role is not Role.CLIENT or actor.disabled:
@@ -110,6 +123,7 @@ class Requests:
         return can_see_request_text(actor, request.client_id, booking, self._db.clock.now())
 
     async def withdraw(self, actor: Account, request_id: int) -> None:
+        """The client takes back an open request: it is deleted at once."""
         async with self._db.transaction() as tx:
             row = await tx.fetchone("SELECT client_id, status FROM request WHERE id = ?",
                                     (request_id,))
@@ -117,5 +131,7 @@ class Requests:
                 raise NotFound(f"request {request_id}")
             if row["status"] != "open":
                 raise Invalid(f"request {request_id} is no longer open")
-            await tx.execute("UPDATE request SET status = 'withdrawn' WHERE id = ?",
-                             (request_id,))
+            # Withdrawn means deleted, like an erasure: nothing of the text stays on disk.
+            await tx.execute("DELETE FROM request WHERE id = ?", (request_id,))
+            await record_erasure(tx, ErasureKind.REQUEST, request_id, self._db.clock.now())
+            tx.mark_erasure()

@@ -44,6 +44,8 @@ from store.hub import Hub
 from store.purge import RetentionTask, delete_room
 from store.roles import Role
 from store.shredding import shred_database, sqlite_companions
+from store.storage_limits import StorageLimits
+from store.storage_sweep import StorageSweep
 
 
 class LedgerUnavailable(Invalid):
@@ -179,7 +181,9 @@ async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[
             carried = await _carry_over(tx, decisions)
             await audit.record(tx, actor_name, "backup.restore", backup_id(header.created_at))
             tx.mark_erasure()
-        purged = await RetentionTask(db, Hub(), audit).purge()
+        hub = Hub()
+        purged = await RetentionTask(db, hub, audit,
+                                     StorageSweep(db, hub, audit, StorageLimits())).purge()
     finally:
         await db.close()
     return RestoreReport(
@@ -197,6 +201,8 @@ async def _replay(tx: Transaction, entry: ErasureEntry) -> None:
         if await tx.fetchone("SELECT 1 FROM booking WHERE id = ?", (entry.target_id,)):
             await delete_room(tx, entry.target_id, at)
             return
+    elif entry.kind is ErasureKind.REQUEST:
+        await tx.execute("DELETE FROM request WHERE id = ?", (entry.target_id,))
     else:
         row = await tx.fetchone("SELECT username FROM account WHERE id = ? AND role = ?",
                                 (entry.target_id, Role.CLIENT.value))

@@ -24,6 +24,8 @@ from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
 from store.second_factor import SecondFactors
 from store.statistics import AccessStatistics
+from store.storage_limits import StorageLimits
+from store.storage_sweep import StorageSweep
 
 
 @dataclass
@@ -53,8 +55,10 @@ class Services:
 
     @classmethod
     async def open(cls, db_path: Path | str, clock: Clock | None = None,
-                   vault: PasswordVault | None = None, hub: Hub | None = None) -> Services:
-        """`hub`: a hub linked to other processes (serve --workers); else one of its own."""
+                   vault: PasswordVault | None = None, hub: Hub | None = None,
+                   limits: StorageLimits | None = None) -> Services:
+        """`hub`: a hub linked to other processes (serve --workers); else one of its own.
+        `limits`: the configured storage limits; else the defaults."""
         db = await Database.open(db_path, clock or SystemClock())
         vault = vault or PasswordVault()
         hub = hub or Hub()
@@ -63,8 +67,9 @@ class Services:
         accounts = Accounts(db, vault)
         policy = PolicyVersions(db, audit)
         await policy.ensure_shipped()
-        requests, rooms = Requests(db, audit), WardRooms(db, hub, bookings)
-        retention_task = RetentionTask(db, hub, audit)
+        limits = limits or StorageLimits()
+        requests, rooms = Requests(db, audit, limits), WardRooms(db, hub, bookings)
+        retention_task = RetentionTask(db, hub, audit, StorageSweep(db, hub, audit, limits))
         retention = RetentionChoices(db, hub, retention_task)
         return cls(
             second_factors=SecondFactors(db, vault, audit),

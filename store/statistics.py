@@ -8,9 +8,10 @@ written nowhere else, so there is no second table to join it with. Time is kept 
 account's creation, a consent, an audit entry, a message) and named its person. Screens few
 people ever see (registration, objection, password change, lock, second factor) would single
 out whoever saw them, so they are only counted per day, without a visit id
-(`rare_screen_count`), and so are all views of counsellors and staff (`visit_id_for`). Reports show no count below `MIN_COUNT`. A separate database file would
-add a second owner of SQLite files, a second backup and erasure story, and buy no more
-separation than a table that holds nothing to join.
+(`rare_screen_count`), and so are all views of counsellors and staff (`visit_id_for`).
+Reports show no count below `MIN_COUNT`. A separate database file would add a second owner of
+SQLite files, a second backup and erasure story, and buy no more separation than a table that
+holds nothing to join.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ MIN_COUNT = 5  # a smaller count could describe one person: reports leave it out
 # Screens that only a few people ever see: counted per day, never with a visit id
 # (`rare_screen_count` holds these, and every view of a counsellor or staff session).
 RARE_SCREENS = frozenset({"register", "register_notice", "objection", "password_change",
-                          "lock", "totp_setup"})
+                          "lock", "totp_setup", "withdraw_request", "consent_declined",
+                          "export_view"})
 _SCREEN_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VISIT = re.compile(r"[0-9a-f]{32}")
 

@@ -43,9 +43,21 @@ async def retention_status(ctx: CommandContext, args: argparse.Namespace) -> int
 
 async def retention_run(ctx: CommandContext, args: argparse.Namespace) -> int:
     result = await ctx.services.retention_task.run_now(ctx.actor, dry_run=args.dry_run)
+    others = result.others
     if args.json:
-        ctx.json({"dry_run": args.dry_run, "rooms": result.rooms, "messages": result.messages})
+        document: dict[str, object] = {"dry_run": args.dry_run, "rooms": result.rooms,
+                                       "messages": result.messages}
+        if others is not None:
+            document.update(requests=others.requests, accounts=others.accounts,
+                            audit_entries=others.audit_entries,
+                            ledger_entries=others.ledger_entries)
+        ctx.json(document)
         return 0
     verb = "would delete" if args.dry_run else "deleted"
     ctx.out(f"{verb} {len(result.rooms)} rooms with {result.messages} messages")
+    if others is not None and (others.requests or others.accounts or others.audit_entries
+                               or others.ledger_entries):
+        ctx.out(f"deleted {len(others.requests)} unmatched requests, {len(others.accounts)} "
+                f"unused client accounts, {others.audit_entries} audit entries and "
+                f"{others.ledger_entries} erasure ledger entries past their limits")
     return 0

@@ -42,3 +42,23 @@ INSERT INTO screen_view_by_hour (date, hour, screen, visit)
 DROP TABLE screen_view;
 ALTER TABLE screen_view_by_hour RENAME TO screen_view;
 CREATE INDEX screen_view_date ON screen_view(date, visit, screen);
+
+-- Storage limits beyond the ward rooms.
+-- The month of the last login: a client account without booking and login for
+-- inactive_client_months is erased. Accounts from before count from the upgrade.
+ALTER TABLE account ADD COLUMN active_month TEXT;
+UPDATE account SET active_month = strftime('%Y-%m', 'now');
+-- A withdrawn request is deleted now, not kept with a status.
+DELETE FROM request WHERE status = 'withdrawn';
+-- The ledger records deleted requests too, so a restore deletes them again.
+CREATE TABLE erasure_ledger_new (
+    seq        INTEGER PRIMARY KEY,
+    kind       TEXT NOT NULL CHECK (kind IN ('room', 'account', 'request')),
+    target_id  INTEGER NOT NULL,
+    at         TEXT NOT NULL
+);
+INSERT INTO erasure_ledger_new (seq, kind, target_id, at)
+    SELECT seq, kind, target_id, at FROM erasure_ledger ORDER BY seq;
+DROP TABLE erasure_ledger;
+ALTER TABLE erasure_ledger_new RENAME TO erasure_ledger;
+CREATE INDEX erasure_ledger_at ON erasure_ledger(at);

@@ -50,6 +50,8 @@ async def test_publish_decline_then_accept(wardroom):
         screen = client.text()
         assert CONSENT_TITLE in screen and CLIENT_HOME not in screen
         client.send("x")
+        await client.wait_for("Hinweise abgelehnt")
+        client.send("l")
         await client.wait_closed()
         farewell = client.raw.decode("utf-8", errors="replace")
         assert "nicht angenommen" in farewell

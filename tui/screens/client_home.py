@@ -15,6 +15,7 @@ from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
 from tui.screens.profile import ProfileScreen
 from tui.screens.request_form import RequestFormScreen
+from tui.screens.withdraw_request import WithdrawRequestScreen
 from tui.widgets.top_bar import TopBar
 
 # How much of a request's own text the list shows; the whole text is the client's anyway.
@@ -28,6 +29,9 @@ class ClientHomeScreen(BookingsHome):
     BINDINGS = [
         Binding("enter", "open_selected", "client_home.key_open", priority=True),
         Binding("n", "new_request", "client_home.key_request"),
+        # Not in the footer, which is full at 80 columns: the line under the open requests
+        # names the key (and only shows when there is a request to withdraw).
+        Binding("w", "withdraw_request", "withdraw_request.key_open", show=False),
         Binding("p", "profile", "key.profile"),
     ]
 
@@ -46,6 +50,7 @@ class ClientHomeScreen(BookingsHome):
             yield Static(self.t("client_home.requests"), id="requests-title",
                          classes="greeting", markup=False)
             yield Static("", id="requests", markup=False)
+            yield Static("", id="requests-kept", classes="paragraph", markup=False)
         yield Footer()
 
     async def reload(self) -> None:
@@ -69,6 +74,10 @@ class ClientHomeScreen(BookingsHome):
                                 date=self.day(from_iso(request.created_at)), text=text) + "\n")
         self.query_one("#requests", Static).update(lines)
         self.query_one("#requests-title").display = bool(pending)
+        kept = self.query_one("#requests-kept", Static)
+        kept.update(self.t("withdraw_request.kept",
+                           weeks=self.wardroom.services.requests.kept_weeks))
+        kept.display = bool(pending)
 
     def show(self) -> None:
         options = self.query_one(OptionList)
@@ -107,6 +116,17 @@ class ClientHomeScreen(BookingsHome):
     def action_new_request(self) -> None:
         self.app.push_screen(RequestFormScreen(), self._request_filed)
 
+    def action_withdraw_request(self) -> None:
+        self.app.push_screen(WithdrawRequestScreen(), self._request_withdrawn)
+
+    async def _request_withdrawn(self, request_id: int | None) -> None:
+        if not self.is_attached:
+            return
+        if request_id is not None:
+            self.query_one("#home-status", Static).update(
+                self.t("withdraw_request.done", id=request_id))
+        await self.reload()
+
     def action_profile(self) -> None:
         self.app.push_screen(ProfileScreen())
 
@@ -114,6 +134,10 @@ class ClientHomeScreen(BookingsHome):
         if not self.is_attached:
             return  # the session is closing
         if request_id is not None:
+            request = await self.wardroom.services.requests.read(
+                self.wardroom.context.account, request_id)
+            deleted = self.day(self.wardroom.services.requests.deleted_at(request))
             self.query_one("#home-status", Static).update(
-                self.t("request_form.filed", id=request_id))
+                self.t("request_form.filed", id=request_id) + " "
+                + self.t("withdraw_request.filed_until", date=deleted))
         await self.reload()

@@ -9,6 +9,7 @@ from textual.widgets import Footer, Static
 
 from store.policy.versions import PolicyVersion
 from tui.screens.base import WardroomScreen
+from tui.screens.consent_declined import ConsentDeclinedScreen
 from tui.widgets.policy.notice_text import NoticeText
 from tui.widgets.top_bar import TopBar
 
@@ -42,5 +43,6 @@ class ConsentScreen(WardroomScreen):
         self.app.switch_screen(await self.wardroom.first_screen())
 
     def action_decline(self) -> None:
-        # Nothing is written: the account keeps the version it accepted before.
-        self.wardroom.end_session("consent.declined")
+        # Nothing is written: the account keeps the version it accepted before. Declining
+        # must not cost the person her rights: export and erasure are offered on the spot.
+        self.app.push_screen(ConsentDeclinedScreen())

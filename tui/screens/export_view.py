@@ -1,0 +1,38 @@
+"""The person's own export, shown on screen: the same JSON as `ssh NAME@HOST export`."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
+from tui.screens.base import WardroomScreen
+from tui.widgets.top_bar import TopBar
+
+
+class ExportViewScreen(WardroomScreen):
+    SCREEN_NAME = "export_view"
+    BINDINGS = [Binding("escape", "close", "key.back")]
+
+    def compose(self) -> ComposeResult:
+        yield TopBar(self.t("export_view.title"))
+        yield Static(self.t("export_view.intro"), classes="paragraph", markup=False)
+        with VerticalScroll(id="export-body"):
+            yield Static(self.t("export_view.loading"), id="export-text", markup=False)
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.query_one("#export-body").focus()
+        account = self.wardroom.context.account
+        assert account is not None
+        chunks = [chunk async for chunk in self.wardroom.services.export.chunks(account)]
+        if self.is_attached:
+            # Indented to be read on screen; shown as text, never as markup.
+            document = json.dumps(json.loads("".join(chunks)), ensure_ascii=False, indent=2)
+            self.query_one("#export-text", Static).update(document)
+
+    def action_close(self) -> None:
+        self.dismiss()
