@@ -11,14 +11,18 @@ from store.accounts import Account
 from store.bookings import Bookings
 from store.clock import to_iso
 from store.database import Database
-from store.errors import NotFound
+from store.errors import NotFound, RoomSealed
 from store.policy.versions import PolicyVersions
 from store.requests import Requests
 from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
+from store.sealing.keyring import Keyring
 from store.text import sanitize
 
 PAGE = 500  # messages read per query: memory stays flat however long the history
+SEALED_REASON = ("sealed: this session holds no key that opens this room's text "
+                 "(staff never do; after a password reset by staff, the recovery code or the "
+                 "other participant gives access back)")
 
 
 def _json(value: Any) -> str:
@@ -35,12 +39,15 @@ class DataExport:
         self._retention = retention
         self._policy = policy
 
-    async def chunks(self, actor: Account) -> AsyncIterator[str]:
-        """JSON text in pieces: `account`, `requests`, `bookings`, then `messages` page by page.
+    async def chunks(self, actor: Account, keys: Keyring | None) -> AsyncIterator[str]:
+        """JSON text in pieces: `account`, `requests`, `bookings`, `messages` page by page,
+        then `sealed_rooms`.
 
         Only what the actor may read now: its own requests, the bookings it is a party to and
         may see, and the rooms it may still read (a counsellor: active bookings only). Of other
-        accounts only the counsellor's username appears.
+        accounts only the counsellor's username appears. Text is opened with the session's own
+        keys; a room they cannot open (or every room, without keys) is listed in
+        `sealed_rooms`, never silently left out.
         """
         window = await self._retention.current(actor)
         accepted = await self._policy.accepted(actor)
@@ -62,27 +69,25 @@ class DataExport:
              "end": to_iso(b.ends_at)} for b in bookings])
         yield ',\n"messages": ['
         first = True
+        sealed: list[dict[str, Any]] = []
         for booking in bookings:
-            async for page in self._room_pages(actor, booking.id):
-                yield ("\n" if first else ",\n") + ",\n".join(page)
-                first = False
-        yield "\n]}\n"
-
-    async def _room_pages(self, actor: Account, booking_id: int) -> AsyncIterator[list[str]]:
-        after = 0
-        while True:
             try:
-                # Asked again for every page: a room that ends or is deleted mid-export stops.
+                async for page in self._room_pages(actor, booking.id, keys):
+                    yield ("\n" if first else ",\n") + ",\n".join(page)
+                    first = False
+            except RoomSealed:
+                sealed.append({"booking": booking.id, "reason": SEALED_REASON})
+        yield "\n],\n\"sealed_rooms\": " + _json(sealed) + "}\n"
+
+    async def _room_pages(self, actor: Account, booking_id: int,
+                          keys: Keyring | None) -> AsyncIterator[list[str]]:
+        try:
+            if keys is None:
                 await self._rooms.open(actor, booking_id)
-            except NotFound:
-                return
-            rows = await self._db.fetchall(
-                "SELECT id, sent_at, sender_role, body FROM message"
-                " WHERE booking_id = ? AND id > ? ORDER BY id LIMIT ?",
-                (booking_id, after, PAGE))
-            if not rows:
-                return
-            after = rows[-1]["id"]
-            yield [_json({"booking": booking_id, "sent_at": r["sent_at"],
-                          "sender_role": r["sender_role"], "text": sanitize(r["body"])})
-                   for r in rows]
+                raise RoomSealed(f"room {booking_id}")
+            async for page in self._rooms.pages(actor, booking_id, keys, PAGE):
+                yield [_json({"booking": booking_id, "sent_at": to_iso(m.sent_at),
+                              "sender_role": m.sender_role, "text": sanitize(m.body)})
+                       for m in page]
+        except NotFound:
+            return

@@ -18,6 +18,7 @@ from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
 from store.errors import NotPermitted
 from store.hub import Hub
+from store.sealing.room_keys import RoomKeys
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ async def delete_room(tx: Transaction, booking_id: int, at: datetime) -> int:
     """Delete one ward room: its messages (in batches), read markers, the request that led to
     it, and the booking itself; returns how many messages went. The caller's transaction makes
     it all-or-nothing and must call `tx.mark_erasure()`."""
+    # Cryptographic deletion first: with every copy of its key gone, the room's ciphertext
+    # (here, in a backup, on a copied disk) opens for nobody, before a single row goes.
+    await RoomKeys.destroy_room(tx, booking_id)
     messages = 0
     while True:
         deleted = await tx.execute_rowcount(

@@ -29,7 +29,9 @@ async def export_own_data(argv: list[str], identity: ConnectionIdentity,
         io.write_error("export: please log in with a terminal and choose your own password "
                        "first.\n")
         return EXIT_NOT_PERMITTED
-    async for chunk in server.services.export.chunks(account):
+    if identity.keys is not None:
+        await server.services.rooms.settle(account, identity.keys)
+    async for chunk in server.services.export.chunks(account, identity.keys):
         io.write(chunk)
         await io.drain()
     return EXIT_OK

@@ -7,15 +7,16 @@ from datetime import timedelta
 
 from store.retention import RetentionWindow
 from tests.retention_world import make_world
+from tests.sealed import keys_of, post_as
 
-TOP_KEYS = {"account", "requests", "bookings", "messages"}
+TOP_KEYS = {"account", "requests", "bookings", "messages", "sealed_rooms"}
 ACCOUNT_KEYS = {"username", "role", "created", "retention_days", "policy_version"}
 BOOKING_KEYS = {"id", "counsellor", "start", "end"}
 MESSAGE_KEYS = {"booking", "sent_at", "sender_role", "text"}
 
 
 async def _export(services, account) -> tuple[dict, list[str]]:
-    chunks = [c async for c in services.export.chunks(account)]
+    chunks = [c async for c in services.export.chunks(account, await keys_of(services, account))]
     return json.loads("".join(chunks)), chunks
 
 
@@ -25,9 +26,9 @@ async def _two_clients(services, clock):
     await services.requests.file(mine.client, "Mein Anliegen")
     await services.requests.file(theirs.client, "Ottos Anliegen")
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(mine.client, mine.booking.id, "Meine Nachricht\nzweite Zeile")
-    await services.rooms.post(mine.counsellor, mine.booking.id, "Antwort an Klara")
-    await services.rooms.post(theirs.client, theirs.booking.id, "Ottos Nachricht")
+    await post_as(services, mine.client, mine.booking.id, "Meine Nachricht\nzweite Zeile")
+    await post_as(services, mine.counsellor, mine.booking.id, "Antwort an Klara")
+    await post_as(services, theirs.client, theirs.booking.id, "Ottos Nachricht")
     return mine, theirs
 
 
@@ -75,7 +76,7 @@ async def test_long_history_streams_in_pages(services, clock):
     world = await make_world(services, clock)
     clock.advance(timedelta(hours=1))
     for i in range(1200):
-        await services.rooms.post(world.client, world.booking.id, f"Nachricht {i}")
+        await post_as(services, world.client, world.booking.id, f"Nachricht {i}")
     document, chunks = await _export(services, world.client)
     assert [m["text"] for m in document["messages"]] == [f"Nachricht {i}" for i in range(1200)]
     # no chunk holds the whole history: pages of at most 500 messages
