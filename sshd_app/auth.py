@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 
 from sshd_app.session import WardroomSession
-from store.accounts import Account
+from store.accounts import Account, Login
+from store.sealing.keyring import Keyring
 from store.second_factor import second_factor_required
 
 if TYPE_CHECKING:
@@ -28,6 +29,8 @@ class ConnectionIdentity:
 
     def __init__(self) -> None:
         self.account: Account | None = None
+        # Opened by the password at login; only these open the account's rooms.
+        self.keys: Keyring | None = None
         self.registering = False
         # A counsellor or staff account without a second factor yet: enrolment comes first.
         self.must_enrol_second_factor = False
@@ -54,10 +57,13 @@ class WardroomSSHServer(asyncssh.SSHServer):
         self.log_id = secrets.token_hex(4)
         self._peername: tuple[Any, ...] = ("?", 0)
         self._failures = 0
-        self._proof: Account | None = None
+        self._proof: Login | None = None
         self._proof_has_second_factor = False
-        # First factor (password or signed key) passed for this account; the code is next.
-        self._awaiting_code: Account | None = None
+        # A registered key whose signature checked out: a second factor, never a login alone
+        # (no secret reaches the server with it, so it could open no room).
+        self._key_proof: str | None = None
+        # Password passed for this account; the code is next.
+        self._awaiting_code: Login | None = None
         self._register_proof = False
 
     # -- connection lifecycle -------------------------------------------------------------
@@ -70,29 +76,23 @@ class WardroomSSHServer(asyncssh.SSHServer):
         self._hold_signed_keys_for_code(conn)
 
     def _hold_signed_keys_for_code(self, conn: asyncssh.SSHServerConnection) -> None:
-        """Record a verified key as a proof, or as the first factor when a code must follow.
+        """Record a verified key as a second factor, and answer it with "failure".
 
         asyncssh has no "partial success", and its SSHServer callbacks cannot tell the signed
         request from the mere offer. This wraps the connection's own check, which sees the
-        signature's result. For an account with a second factor a valid signature is answered
-        with "failure", so the client goes on to keyboard-interactive, which asks the code.
-        Should asyncssh stop calling this, key logins find no proof and fail (closed).
+        signature's result. A valid signature is answered with "failure" whatever the account,
+        so the client goes on to the password (password or keyboard-interactive), which then
+        counts the key as its second factor. Should asyncssh stop calling this, keys are simply
+        never counted (closed).
         """
         check = conn.validate_public_key
 
         async def validate(username: str, key_data: bytes, msg: bytes,
                            signature: bytes) -> bool:
             valid = await check(username, key_data, msg, signature)
-            if not (valid and msg):
-                return valid
-            account = await self._server.services.accounts.by_username(username)
-            if account is None:
-                return False
-            if await self._has_second_factor(account):
-                self._awaiting_code = account
-                return False
-            self._proven(account, has_second_factor=False)
-            return True
+            if valid and msg:
+                self._key_proof = username
+            return False
 
         conn.validate_public_key = validate  # type: ignore[method-assign]
 
@@ -118,20 +118,25 @@ class WardroomSSHServer(asyncssh.SSHServer):
             # Registration needs no secret; any password (even empty) opens the form.
             self._register_proof = True
             return True
-        account = await self._first_factor(username, password)
-        if account is None:
+        login = await self._first_factor(username, password)
+        if login is None:
             return False
-        if await self._has_second_factor(account):
+        if self._key_proof == username:
+            self._proven(login, has_second_factor=True)
+            return True
+        if await self._has_second_factor(login.account):
             # The password method cannot ask for a code: refused like a wrong password, and
             # keyboard-interactive (which can) remains.
             return await self._fail(username)
-        self._proven(account, has_second_factor=False)
+        if await self._needs_key(login.account):
+            return await self._fail(username)
+        self._proven(login, has_second_factor=False)
         return True
 
     def get_kbdint_challenge(self, username: str, lang: str, submethods: str):
         if username == REGISTER_USER and self._server.settings.registration:
             return ("wardroom", "", "", [])
-        if self._awaiting_code is not None and self._awaiting_code.username == username:
+        if self._awaiting_code is not None and self._awaiting_code.account.username == username:
             return CODE_CHALLENGE
         return ("", "", "", [("Passwort / password: ", False)])
 
@@ -141,42 +146,51 @@ class WardroomSSHServer(asyncssh.SSHServer):
             return True
         if len(responses) != 1:
             return await self._fail(username)
-        if self._awaiting_code is not None and self._awaiting_code.username == username:
+        if self._awaiting_code is not None and self._awaiting_code.account.username == username:
             return await self._second_factor(self._awaiting_code, responses[0])
-        account = await self._first_factor(username, responses[0])
-        if account is None:
+        login = await self._first_factor(username, responses[0])
+        if login is None:
             return False
-        if await self._has_second_factor(account):
-            self._awaiting_code = account
+        if self._key_proof == username:
+            self._proven(login, has_second_factor=True)
+            return True
+        if await self._has_second_factor(login.account):
+            self._awaiting_code = login
             return CODE_CHALLENGE  # type: ignore[return-value]
-        self._proven(account, has_second_factor=False)
+        if await self._needs_key(login.account):
+            return await self._fail(username)
+        self._proven(login, has_second_factor=False)
         return True
 
     async def validate_public_key(self, username: str, key: asyncssh.SSHKey) -> bool:
         # Called for the unsigned offer and again for the signed request: grants nothing here.
         openssh = key.export_public_key("openssh").decode()
-        return await self._server.services.accounts.key_is_authorized(username, openssh)
+        return await self._server.services.public_keys.is_authorized(username, openssh)
 
-    async def _first_factor(self, username: str, password: str) -> Account | None:
+    async def _first_factor(self, username: str, password: str) -> Login | None:
         await self._wait_out_failures(username)
-        account = await self._server.services.accounts.check_password(username, password)
-        if account is None:
+        login = await self._server.services.accounts.authenticate(username, password)
+        if login is None:
             await self._fail(username)
-        return account
+        return login
 
-    async def _second_factor(self, account: Account, code: str) -> bool:
-        await self._wait_out_failures(account.username)
-        if await self._server.services.second_factors.verify(account, code):
-            self._proven(account, has_second_factor=True)
+    async def _second_factor(self, login: Login, code: str) -> bool:
+        await self._wait_out_failures(login.account.username)
+        if await self._server.services.second_factors.verify(login.account, code):
+            self._proven(login, has_second_factor=True)
             return True
-        return await self._fail(account.username)
+        return await self._fail(login.account.username)
 
-    def _proven(self, account: Account, *, has_second_factor: bool) -> None:
-        self._proof = account
+    def _proven(self, login: Login, *, has_second_factor: bool) -> None:
+        self._proof = login
         self._proof_has_second_factor = has_second_factor
 
     async def _has_second_factor(self, account: Account) -> bool:
         return await self._server.services.second_factors.is_enrolled(account.id)
+
+    async def _needs_key(self, account: Account) -> bool:
+        """An account with registered keys (and no TOTP) logs in with key and password."""
+        return await self._server.services.public_keys.has_any(account.id)
 
     async def _wait_out_failures(self, username: str) -> None:
         """Earlier failures for this name or address make this attempt wait (never refuse)."""
@@ -199,8 +213,9 @@ class WardroomSSHServer(asyncssh.SSHServer):
         assert self._conn is not None
         username = self._conn.get_extra_info("username")
         # The proof is for exactly the username that authenticated, whichever method gave it.
-        if self._proof is not None and self._proof.username == username:
-            account = self.identity.account = self._proof
+        if self._proof is not None and self._proof.account.username == username:
+            account = self.identity.account = self._proof.account
+            self.identity.keys = self._proof.keys
             self.identity.must_enrol_second_factor = (
                 self._server.settings.second_factor_required
                 and second_factor_required(account.role)

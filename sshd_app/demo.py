@@ -58,7 +58,9 @@ async def _seed(services: Services) -> None:
         made["demo-admin"], "demo-klientin", "demo-beraterin", weeks=4,
         start=services.clock.now() - timedelta(days=1), request_id=request.id)
     for sender, text in DEMO_CONVERSATION:
-        await services.rooms.post(made[sender], booking.id, text)
+        login = await services.accounts.authenticate(sender, DEMO_PASSWORD)
+        assert login is not None
+        await services.rooms.post(login.account, booking.id, text, login.keys)
     await services.requests.file(made["demo-neu"], "Ich bin seit einer Woche aus dem "
                                                    "Krankenhaus zurück und suche Unterstützung.")
 

@@ -146,6 +146,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         context = SessionContext(
             services=self._server.services,
             account=identity.account,
+            keys=identity.keys,
             color_system=terminal.color_system,
             term=terminal.term,
             language_hint=terminal.language,

@@ -21,6 +21,7 @@ from store.passwords import (
 )
 from store.roles import Role
 from store.scopes import Scope
+from store.sealing.account_keys import AccountKeys
 from store.usernames import is_valid_username
 
 USERNAME_RULE = ("3-32 characters of a-z, 0-9, '.', '_', '-', not starting with '.', "
@@ -33,9 +34,11 @@ def require_staff(actor: Account, doing: str) -> None:
 
 
 class AccountAdmin:
-    def __init__(self, db: Database, accounts: Accounts, audit: AuditTrail, hub: Hub) -> None:
+    def __init__(self, db: Database, accounts: Accounts, keys: AccountKeys, audit: AuditTrail,
+                 hub: Hub) -> None:
         self._db = db
         self._accounts = accounts
+        self._keys = keys
         self._audit = audit
         self._hub = hub
 
@@ -110,9 +113,15 @@ class AccountAdmin:
 
     async def reset_password(self, actor: Account, username: str,
                              password: str | None = None) -> str | None:
-        """Set a new password; without one, returns a one-time password to change at login."""
+        """Set a new password; without one, returns a one-time password to change at login.
+
+        The account gets a new key pair under it: the rooms sealed to the old one stay closed
+        to whoever knows the new password (the staff member included) until the person's
+        recovery code or the other participant gives them back. Its live sessions end at once.
+        """
         require_staff(actor, "reset passwords")
-        if await self._accounts.by_username(username) is None:
+        target_account = await self._accounts.by_username(username)
+        if target_account is None:
             raise NotFound(f"account {username}")
         secret = one_time_password() if password is None else password
         hashed = await self._new_password(secret)
@@ -120,7 +129,9 @@ class AccountAdmin:
             target = await self._target(tx, username)
             await self._accounts.write_password(tx, target["id"], hashed,
                                                 must_change=password is None)
+            await self._keys.reset(tx, target["id"], target_account.role, hashed.sealing_key)
             await self._audit.record(tx, actor.username, "user.reset-password", target["id"])
+        self._hub.publish(account_topic(target["id"]), AccountClosed(target["id"], "reset"))
         return secret if password is None else None
 
     async def _set_disabled(self, actor: Account, username: str, *, disabled: bool) -> int:

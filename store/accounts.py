@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 
 from store.clock import to_iso
 from store.database import Database, Transaction
-from store.passwords import PasswordVault, check_password_rules
+from store.passwords import DerivedPassword, PasswordCheck, PasswordVault, check_password_rules
 from store.roles import Role
 from store.scopes import ALL_SCOPES, Scope, parse_scopes
+from store.sealing.account_keys import AccountKeys
+from store.sealing.keyring import Keyring
 from store.storage_limits import active_month
 from store.usernames import check_username
 
@@ -39,9 +41,26 @@ class Account:
 
 @dataclass(frozen=True)
 class NewPassword:
-    """A checked password as its argon2 hash, ready to be written; never shown in a repr."""
+    """A checked password as its stored form and sealing key, ready to be written; never
+    shown in a repr."""
 
-    hash: str = field(repr=False)
+    derived: DerivedPassword = field(repr=False)
+
+    @property
+    def hash(self) -> str:
+        return self.derived.stored
+
+    @property
+    def sealing_key(self) -> bytes:
+        return self.derived.sealing_key
+
+
+@dataclass(frozen=True)
+class Login:
+    """A password login: the account and the keys its password opened."""
+
+    account: Account
+    keys: Keyring = field(repr=False)
 
 
 _COLUMNS = "id, username, role, must_change_password, disabled, language, created_at"
@@ -66,9 +85,10 @@ def _account(row) -> Account:
 class Accounts:
     """Service for accounts; the only code that reads or writes password hashes."""
 
-    def __init__(self, db: Database, vault: PasswordVault) -> None:
+    def __init__(self, db: Database, vault: PasswordVault, keys: AccountKeys) -> None:
         self._db = db
         self._vault = vault
+        self._keys = keys
 
     async def create(
         self,
@@ -80,7 +100,6 @@ class Accounts:
         language: str = "de",
         tx: Transaction | None = None,
     ) -> Account:
-        check_username(username)
         hashed = await self.new_password(password)
         if tx is not None:
             return await self._create(tx, username, role, hashed, must_change_password, language)
@@ -103,11 +122,13 @@ class Accounts:
     async def new_password(self, password: str) -> NewPassword:
         """Check and hash a password before any transaction: argon2 must not hold the lock."""
         check_password_rules(password)
-        return NewPassword(await self._vault.hash(password))
+        return NewPassword(await self._vault.derive(password))
 
     async def insert(self, tx: Transaction, username: str, role: Role, password: NewPassword,
                      must_change: bool = False, language: str = "de") -> Account:
-        """Insert an account inside the caller's transaction (the username is already checked)."""
+        """Insert an account and its key pair inside the caller's transaction (the username is
+        checked here too)."""
+        check_username(username)
         if await tx.fetchone("SELECT 1 FROM account WHERE username = ?", (username,)):
             raise AccountExists(username)
         now = self._db.clock.now()
@@ -117,6 +138,7 @@ class Accounts:
             (username, role.value, password.hash, int(must_change), language, to_iso(now),
              active_month(now)),
         )
+        await self._keys.create(tx, account_id, role, password.sealing_key)
         row = await tx.fetchone(f"SELECT {_COLUMNS} FROM account WHERE id = ?", (account_id,))
         return _account(row)
 
@@ -150,28 +172,61 @@ class Accounts:
         return [_account(r) for r in rows]
 
     async def check_password(self, username: str, password: str) -> Account | None:
-        """The account if the password is right and the account usable; None otherwise.
+        """The account if the password is right and the account usable; None otherwise."""
+        login = await self.authenticate(username, password)
+        return login.account if login else None
 
-        Every path runs exactly one argon2 verification, so timing does not reveal whether
-        the username exists or is disabled.
+    async def authenticate(self, username: str, password: str) -> Login | None:
+        """The account and its opened keys if the password is right and the account usable.
+
+        Every path runs exactly one argon2 run (the same one gives the verifier and the key
+        that opens the account's private key), so timing does not reveal whether the username
+        exists or is disabled. Only an upgrade of the stored form runs a second one, once.
         """
         row = await self._db.fetchone(
             f"SELECT {_COLUMNS}, password_hash FROM account WHERE username = ?", (username,)
         )
         stored = row["password_hash"] if row else None
-        result = await self._vault.verify(stored, password)
-        if not result.ok or row is None or row["disabled"]:
+        check = await self._vault.check_login(stored, password)
+        if not check.ok or row is None or row["disabled"]:
             return None
-        if result.new_hash:
-            await self._db.execute("UPDATE account SET password_hash = ? WHERE id = ?",
-                                   (result.new_hash, row["id"]))
-        return _account(row)
+        account = _account(row)
+        return Login(account, await self._open_keys(account, check))
 
-    async def set_password(self, account_id: int, password: str, *,
-                           must_change: bool = False) -> None:
+    async def _open_keys(self, account: Account, check: PasswordCheck) -> Keyring:
+        if check.sealing_key is not None and check.upgraded is None:
+            keys = await self._keys.unlock(account.id, check.sealing_key)
+            if keys is not None:
+                return keys
+        # A stored form from before sealing or with weaker parameters is replaced, and the
+        # key pair resealed under the new key (or, for an account from before sealing, made).
+        current = (await self._keys.unlock(account.id, check.sealing_key)
+                   if check.sealing_key is not None else None)
+        sealing_key = check.upgraded.sealing_key if check.upgraded else check.sealing_key
+        assert sealing_key is not None
+        async with self._db.transaction() as tx:
+            if check.upgraded is not None:
+                await tx.execute("UPDATE account SET password_hash = ? WHERE id = ?",
+                                 (check.upgraded.stored, account.id))
+            if current is not None:
+                await self._keys.reseal(tx, current, sealing_key)
+            elif not await self._keys.has_pair(tx, account.id):
+                await self._keys.create(tx, account.id, account.role, sealing_key)
+        keys = await self._keys.unlock(account.id, sealing_key)
+        assert keys is not None
+        return keys
+
+    async def change_password(self, keys: Keyring, password: str) -> Account:
+        """The account's own new password: its key pair is resealed under it and the old seal
+        destroyed, so no history is lost and nothing stays under the old password (a one-time
+        one known to staff included). Raises WeakPassword."""
         hashed = await self.new_password(password)
         async with self._db.transaction() as tx:
-            await self.write_password(tx, account_id, hashed, must_change=must_change)
+            await self.write_password(tx, keys.account_id, hashed, must_change=False)
+            await self._keys.reseal(tx, keys, hashed.sealing_key)
+        account = await self.get(keys.account_id)
+        assert account is not None
+        return account
 
     async def write_password(self, tx: Transaction, account_id: int, password: NewPassword, *,
                              must_change: bool) -> None:
@@ -192,22 +247,3 @@ class Accounts:
             raise ValueError(language)
         await self._db.execute("UPDATE account SET language = ? WHERE id = ?",
                                (language, account_id))
-
-    async def add_public_key(self, account_id: int, openssh_key: str) -> None:
-        """Authorise a public key (OpenSSH one-line form; the comment is not kept)."""
-        key_type, key_body = openssh_key.split()[:2]
-        await self._db.execute(
-            "INSERT OR IGNORE INTO public_key (account_id, key_data, created_at)"
-            " VALUES (?, ?, ?)",
-            (account_id, f"{key_type} {key_body}", to_iso(self._db.clock.now())),
-        )
-
-    async def key_is_authorized(self, username: str, openssh_key: str) -> bool:
-        """True if this key may log in as this (enabled) user."""
-        wanted = openssh_key.split()[:2]
-        rows = await self._db.fetchall(
-            "SELECT k.key_data FROM public_key k JOIN account a ON a.id = k.account_id"
-            " WHERE a.username = ? AND a.disabled = 0",
-            (username,),
-        )
-        return any(r["key_data"].split()[:2] == wanted for r in rows)

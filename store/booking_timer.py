@@ -30,7 +30,8 @@ class BookingTimer:
         self._last_check = self._clock.now()
         # Bookings created, ended or extended in any process move the next wake-up.
         self._changes = self._hub.subscribe(BOOKINGS_TOPIC, lambda _event: self.reschedule())
-        self.reschedule()
+        # Also destroys the copies of bookings that ended while the server was stopped.
+        self._fire()
 
     def stop(self) -> None:
         self._running = False
@@ -66,6 +67,7 @@ class BookingTimer:
         since = self._last_check or now
         self._last_check = now
         crossed = await self._bookings.crossing(since, now) if now > since else []
+        await self._bookings.destroy_ended_copies(now)
         for booking in crossed:
             announce_booking(self._hub, booking)
         if self._running:

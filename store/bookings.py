@@ -14,6 +14,7 @@ from store.errors import Invalid, NotFound
 from store.hub import BOOKINGS_TOPIC, BookingChanged, Hub, account_topic, room_topic
 from store.roles import Role
 from store.scopes import Scope
+from store.sealing.room_keys import RoomKeys
 
 
 class Bookings:
@@ -21,10 +22,11 @@ class Bookings:
 
     MAX_WEEKS = 52
 
-    def __init__(self, db: Database, hub: Hub, audit: AuditTrail) -> None:
+    def __init__(self, db: Database, hub: Hub, audit: AuditTrail, keys: RoomKeys) -> None:
         self._db = db
         self._hub = hub
         self._audit = audit
+        self._keys = keys
 
     async def get(self, booking_id: int) -> Booking | None:
         row = await self._db.fetchone(BOOKING_SELECT + " WHERE b.id = ?", (booking_id,))
@@ -84,6 +86,7 @@ class Bookings:
                 " VALUES (?, ?, ?, ?, ?)",
                 (client_row["id"], counsellor_row["id"], to_iso(starts), to_iso(ends),
                  to_iso(now)))
+            await self._keys.create(tx, booking_id, (client_row["id"], counsellor_row["id"]))
             if request_id is not None:
                 await tx.execute("UPDATE request SET status = 'matched', booking_id = ?"
                                  " WHERE id = ?", (booking_id, request_id))
@@ -118,6 +121,9 @@ class Bookings:
             starts = min(booking.starts_at, now - timedelta(seconds=1))
             await tx.execute("UPDATE booking SET starts_at = ?, ends_at = ?, ended_early = 1"
                              " WHERE id = ?", (to_iso(starts), to_iso(now), booking_id))
+            # Access ends by construction: the counsellor's copy of the room key goes now.
+            await self._keys.destroy_copies_of(tx, booking_id, booking.counsellor_id)
+            tx.mark_erasure()
             await self._audit.record(tx, actor.username, "booking.end", booking_id)
         ended = await self.get(booking_id)
         assert ended is not None
@@ -159,6 +165,19 @@ class Bookings:
             "SELECT min(t) FROM (SELECT min(starts_at) AS t FROM booking WHERE starts_at > ?"
             " UNION ALL SELECT min(ends_at) FROM booking WHERE ends_at > ?)", (stamp, stamp))
         return from_iso(row[0]) if row and row[0] else None
+
+    async def destroy_ended_copies(self, now: datetime) -> int:
+        """The counsellor's copy of the room key of every booking ended by time: gone in one
+        transaction the moment the timer sees the end (the access rule already refuses)."""
+        async with self._db.transaction() as tx:
+            destroyed = await tx.execute_rowcount(
+                "DELETE FROM room_key WHERE EXISTS (SELECT 1 FROM booking b"
+                " JOIN account_key k ON k.account_id = b.counsellor_id"
+                " WHERE b.id = room_key.booking_id AND k.id = room_key.key_id"
+                " AND b.ends_at <= ?)", (to_iso(now),))
+            if destroyed:
+                tx.mark_erasure()
+        return destroyed
 
     async def crossing(self, since: datetime, until: datetime) -> list[Booking]:
         """Bookings that started or ended in (since, until]."""

@@ -13,3 +13,8 @@ class NotFound(LookupError):
 
 class Invalid(ValueError):
     """The request breaks a rule (exit 1); the message says which, without personal data."""
+
+
+class RoomSealed(PermissionError):
+    """The rules allow reading this room, but the session's keys hold no copy of its key
+    (access reset by staff and not yet given back): its text cannot be opened."""

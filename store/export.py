@@ -13,7 +13,7 @@ from store.booking import Booking
 from store.bookings import Bookings
 from store.clock import to_iso
 from store.database import Database
-from store.errors import NotFound
+from store.errors import NotFound, RoomSealed
 from store.export_account import account_record
 from store.policy.versions import PolicyVersions
 from store.requests import Requests
@@ -21,12 +21,14 @@ from store.retention_choice import RetentionChoices
 from store.roles import Role
 from store.rooms import WardRooms
 from store.scopes import Scope
+from store.sealing.keyring import Keyring
 from store.text import sanitize
 
 PAGE = 500  # messages read per query: memory stays flat however long the history
-# Why a room's messages are not in a document, as the document says it.
-SEALED_FOR_STAFF = "staff cannot read ward rooms"
-SEALED_ONE_TIME_PASSWORD = "log in and choose your own password to read your rooms"
+SEALED_REASON = ("sealed: this session holds no key that opens this room's text "
+                 "(staff never do; after a password reset by staff, the recovery code or the "
+                 "other participant gives access back)")
+SEALED_FOR_STAFF = "sealed: staff cannot read ward rooms, by any path"
 
 
 def _json(value: Any) -> str:
@@ -46,46 +48,44 @@ class DataExport:
         self._retention = retention
         self._policy = policy
 
-    async def chunks(self, actor: Account) -> AsyncIterator[str]:
-        """JSON text in pieces: `account`, `requests`, `bookings`, then `messages` page by page.
+    async def chunks(self, actor: Account, keys: Keyring | None) -> AsyncIterator[str]:
+        """JSON text in pieces: `account`, `requests`, `bookings`, `messages` page by page,
+        then `sealed_rooms`.
 
         Only what the actor may read now: its own requests, the bookings it is a party to and
         may see, and the rooms it may still read (a counsellor: active bookings only). Of other
-        accounts only the counsellor's username appears.
+        accounts only the counsellor's username appears. Text is opened with the session's own
+        keys; a room they cannot open (or every room, without keys) is listed in
+        `sealed_rooms`, never silently left out.
         """
-        if actor.must_change_password:
-            # Whoever set a one-time password knows it: the rooms stay closed until the
-            # person has chosen her own, everything else she may read now.
-            async for chunk in self._sealed(actor, SEALED_ONE_TIME_PASSWORD):
-                yield chunk
-            return
         bookings = await self._party_bookings(actor)
         yield await self._head(actor, bookings)
         yield ',\n"messages": ['
         first = True
+        sealed: list[dict[str, Any]] = []
         for booking in bookings:
-            async for page in self._room_pages(actor, booking.id):
-                yield ("\n" if first else ",\n") + ",\n".join(page)
-                first = False
-        yield "\n]}\n"
+            try:
+                async for page in self._room_pages(actor, booking.id, keys):
+                    yield ("\n" if first else ",\n") + ",\n".join(page)
+                    first = False
+            except RoomSealed:
+                sealed.append({"booking": booking.id, "reason": SEALED_REASON})
+        yield "\n],\n\"sealed_rooms\": " + _json(sealed) + "}\n"
 
     async def for_staff(self, actor: Account, username: str) -> AsyncIterator[str]:
         """`admin user export NAME`, for a request received by post: the same document as
-        the account's own export, audited, and every room marked as not readable by staff
-        (staff never read rooms, by any path)."""
+        the account's own export, audited; staff hold no key, so every room is listed in
+        `sealed_rooms` (and `messages` is empty)."""
         require_scope(actor, Scope.ACCOUNTS, "export an account's data")
         subject = await self._accounts.by_username(username)
         if subject is None:
             raise NotFound(f"account {username}")
         await self._audit.write(actor.username, "user.export", subject.id)
-        async for chunk in self._sealed(subject, SEALED_FOR_STAFF):
-            yield chunk
-
-    async def _sealed(self, subject: Account, why: str) -> AsyncIterator[str]:
         bookings = await self._party_bookings(subject)
         yield await self._head(subject, bookings)
-        yield ',\n"messages": ' + _json([{"booking": b.id, "sealed": True, "why": why}
-                                          for b in bookings]) + "}\n"
+        yield (',\n"messages": [],\n"sealed_rooms": '
+               + _json([{"booking": b.id, "reason": SEALED_FOR_STAFF} for b in bookings])
+               + "}\n")
 
     async def _party_bookings(self, subject: Account) -> list[Booking]:
         if subject.role is Role.ADMIN:
@@ -103,21 +103,15 @@ class DataExport:
                     {"id": b.id, "counsellor": b.counsellor_username,
                      "start": to_iso(b.starts_at), "end": to_iso(b.ends_at)} for b in bookings]))
 
-    async def _room_pages(self, actor: Account, booking_id: int) -> AsyncIterator[list[str]]:
-        after = 0
-        while True:
-            try:
-                # Asked again for every page: a room that ends or is deleted mid-export stops.
+    async def _room_pages(self, actor: Account, booking_id: int,
+                          keys: Keyring | None) -> AsyncIterator[list[str]]:
+        try:
+            if keys is None:
                 await self._rooms.open(actor, booking_id)
-            except NotFound:
-                return
-            rows = await self._db.fetchall(
-                "SELECT id, sent_at, sender_role, body FROM message"
-                " WHERE booking_id = ? AND id > ? ORDER BY id LIMIT ?",
-                (booking_id, after, PAGE))
-            if not rows:
-                return
-            after = rows[-1]["id"]
-            yield [_json({"booking": booking_id, "sent_at": r["sent_at"],
-                          "sender_role": r["sender_role"], "text": sanitize(r["body"])})
-                   for r in rows]
+                raise RoomSealed(f"room {booking_id}")
+            async for page in self._rooms.pages(actor, booking_id, keys, PAGE):
+                yield [_json({"booking": booking_id, "sent_at": to_iso(m.sent_at),
+                              "sender_role": m.sender_role, "text": sanitize(m.body)})
+                       for m in page]
+        except NotFound:
+            return

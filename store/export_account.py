@@ -9,13 +9,13 @@ from typing import Any
 from store.accounts import Account
 from store.database import Database
 from store.policy.versions import PolicyVersions
+from store.public_keys import fingerprint
 from store.retention_choice import RetentionChoices
 
 
-def key_fingerprint(key_data: str) -> str:
-    """OpenSSH's SHA256 fingerprint of a stored public key ("TYPE BASE64")."""
-    blob = base64.b64decode(key_data.split()[1])
-    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+def sealing_fingerprint(public_key: bytes) -> str:
+    """A sealing key pair's public half named as SSH names keys: SHA256 of its bytes."""
+    digest = base64.b64encode(hashlib.sha256(public_key).digest()).decode().rstrip("=")
     return f"SHA256:{digest}"
 
 
@@ -30,6 +30,8 @@ async def account_record(db: Database, account: Account, retention: RetentionCho
                                       (account.id,))
     keys = await db.fetchall("SELECT key_data FROM public_key WHERE account_id = ? ORDER BY id",
                              (account.id,))
+    pairs = await db.fetchall("SELECT public_key, created_on, retired_on FROM account_key"
+                              " WHERE account_id = ? ORDER BY id", (account.id,))
     return {
         "username": account.username,
         "role": account.role.value,
@@ -42,5 +44,10 @@ async def account_record(db: Database, account: Account, retention: RetentionCho
         "policy_acceptances": [{"version": a.version, "accepted_at": a.accepted_at}
                                for a in acceptances],
         "second_factor": second_factor is not None,
-        "public_keys": [key_fingerprint(k["key_data"]) for k in keys],
+        # SSH keys registered as a second factor, and the key pairs rooms are sealed to
+        # (their private halves stay sealed; only what identifies the public half is here).
+        "public_keys": [fingerprint(k["key_data"]) for k in keys],
+        "sealing_keys": [{"fingerprint": sealing_fingerprint(p["public_key"]),
+                          "created_on": p["created_on"], "retired_on": p["retired_on"]}
+                         for p in pairs],
     }

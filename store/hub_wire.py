@@ -22,11 +22,11 @@ from store.hub import (
     ProcessGone,
     Topic,
 )
-from store.rooms import Message
+from store.rooms import SealedMessage
 
 WIRE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     MessagePosted, BookingChanged, PresenceChanged, PresenceMoved, ProcessGone, AccountClosed,
-    Message)}
+    SealedMessage)}
 EventType = TypeVar("EventType", bound=type)
 _LENGTH = struct.Struct("!I")
 # A message is at most 4,000 characters; a frame far beyond that is a fault, not an event.

@@ -19,6 +19,7 @@ from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
 from store.hub import Hub
 from store.scopes import Scope
+from store.sealing.room_keys import RoomKeys
 
 if TYPE_CHECKING:
     from store.storage_sweep import StorageSweep, SweepResult
@@ -52,6 +53,9 @@ async def delete_room(tx: Transaction, booking_id: int, at: datetime) -> int:
     """Delete one ward room: its messages (in batches), read markers, the request that led to
     it, and the booking itself; returns how many messages went. The caller's transaction makes
     it all-or-nothing and must call `tx.mark_erasure()`."""
+    # Cryptographic deletion first: with every copy of its key gone, the room's ciphertext
+    # (here, in a backup, on a copied disk) opens for nobody, before a single row goes.
+    await RoomKeys.destroy_room(tx, booking_id)
     messages = 0
     while True:
         deleted = await tx.execute_rowcount(

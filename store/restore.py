@@ -26,7 +26,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +53,11 @@ class LedgerUnavailable(Invalid):
     unless told to go without it."""
 
 
+_KEY_COLUMNS = ("id, account_id, public_key, sealed_by_password, sealed_by_recovery,"
+                " recovery_code_sealed, recovery_code_shown, created_on, reset_by_staff,"
+                " retired_on")
+
+
 @dataclass(frozen=True)
 class StandingDecisions:
     """What the current database decided after the backup that must hold after a restore too,
@@ -63,11 +68,17 @@ class StandingDecisions:
       counsellor never regains the room; an extension after the backup is lost like the
       other changes);
     - a disabled account stays disabled;
-    - an account's password as it is now (an old, perhaps leaked, one must not work again).
+    - an account's password as it is now (an old, perhaps leaked, one must not work again),
+      and with it its key pairs as they are now (sealed under that password; a pair a staff
+      reset retired stays retired);
+    - the copies of room keys as they are now (a counsellor's copy destroyed at a booking's
+      end stays destroyed; access given back after a reset stays given).
     Rows are matched by id and by who they are about, never by id alone."""
 
     accounts: list[tuple[int, str, int | None, int, str, int]]
     booking_ends: list[tuple[int, int, int, str, int]]
+    account_keys: list[tuple] = field(default_factory=list)
+    room_keys: list[tuple[int, int, bytes]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,10 @@ async def _standing_decisions(db: Database) -> StandingDecisions:
         " FROM account")
     bookings = await db.fetchall(
         "SELECT id, client_id, counsellor_id, ends_at, ended_early FROM booking")
-    return StandingDecisions([tuple(r) for r in accounts], [tuple(r) for r in bookings])
+    account_keys = await db.fetchall(f"SELECT {_KEY_COLUMNS} FROM account_key")
+    room_keys = await db.fetchall("SELECT booking_id, key_id, sealed FROM room_key")
+    return StandingDecisions([tuple(r) for r in accounts], [tuple(r) for r in bookings],
+                             [tuple(r) for r in account_keys], [tuple(r) for r in room_keys])
 
 
 async def _carry_over(tx: Transaction, decisions: StandingDecisions) -> tuple[int, int]:
@@ -164,7 +178,33 @@ async def _carry_over(tx: Transaction, decisions: StandingDecisions) -> tuple[in
             "UPDATE booking SET ends_at = ?, ended_early = ? WHERE id = ? AND client_id = ?"
             " AND counsellor_id = ? AND ends_at > ? AND starts_at < ?",
             (ends_at, ended_early, booking_id, client_id, counsellor_id, ends_at, ends_at))
+    await _carry_keys(tx, decisions)
     return accounts, bookings
+
+
+async def _carry_keys(tx: Transaction, decisions: StandingDecisions) -> None:
+    """The key pairs and room-key copies of every account in both databases, as they are now;
+    deleting an account's pairs first takes the backup's copies sealed to them along."""
+    same = {account_id for account_id, username, *_ in decisions.accounts
+            if await tx.fetchone("SELECT 1 FROM account WHERE id = ? AND username = ?",
+                                 (account_id, username))}
+    placeholders = ", ".join("?" * len(_KEY_COLUMNS.split(",")))
+    carried_keys = set()
+    for account_id in same:
+        await tx.execute("DELETE FROM account_key WHERE account_id = ?", (account_id,))
+    for row in decisions.account_keys:
+        if row[1] in same:
+            await tx.execute(f"INSERT INTO account_key ({_KEY_COLUMNS}) VALUES ({placeholders})",
+                             row)
+            carried_keys.add(row[0])
+    for booking_id, key_id, sealed in decisions.room_keys:
+        if key_id in carried_keys:
+            # Only into the same booking: its id, with the pair's account one of its parties.
+            await tx.execute(
+                "INSERT OR REPLACE INTO room_key (booking_id, key_id, sealed) SELECT ?, ?, ?"
+                " WHERE EXISTS (SELECT 1 FROM booking b JOIN account_key k ON k.id = ?"
+                " WHERE b.id = ? AND k.account_id IN (b.client_id, b.counsellor_id))",
+                (booking_id, key_id, sealed, key_id, booking_id))
 
 
 async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[ErasureEntry],

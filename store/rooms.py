@@ -1,8 +1,14 @@
-"""Ward rooms: the messages of one booking, read and written by its two parties."""
+"""Ward rooms: the messages of one booking, read and written by its two parties.
+
+Text is stored only sealed under the room's key, which the session opens with its own keys;
+the access rules are checked as well, so a rule and a key both have to allow it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,8 +18,11 @@ from store.booking import Booking
 from store.bookings import Bookings
 from store.clock import from_iso, to_iso
 from store.database import Database
-from store.errors import Invalid, NotFound, NotPermitted
+from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
 from store.hub import Hub, MessagePosted, account_topic, room_topic
+from store.sealing.crypto import decrypt_message, encrypt_message
+from store.sealing.keyring import Keyring
+from store.sealing.room_keys import PendingAccess, RoomKeys
 from store.text import sanitize
 
 MAX_MESSAGE_LENGTH = 4000
@@ -30,13 +39,32 @@ class Message:
     body: str
 
 
+@dataclass(frozen=True)
+class SealedMessage:
+    """A message as the hub carries it, to other sessions and processes: the text stays
+    sealed (base64 of nonce and ciphertext) until a session holding the room key opens it."""
+
+    id: int
+    booking_id: int
+    sender_role: str
+    sender_username: str
+    sent_at: datetime
+    sealed: str
+
+    def open(self, room_key: bytes) -> Message:
+        text = decrypt_message(room_key, self.booking_id, self.id, base64.b64decode(self.sealed))
+        return Message(self.id, self.booking_id, self.sender_role, self.sender_username,
+                       self.sent_at, text)
+
+
 _SELECT = """SELECT m.id, m.booking_id, m.sender_role, coalesce(a.username, '?') AS sender,
-m.sent_at, m.body FROM message m LEFT JOIN account a ON a.id = m.sender_id"""
+m.sent_at, m.sealed FROM message m LEFT JOIN account a ON a.id = m.sender_id"""
 
 
-def _message(row) -> Message:
+def _message(row, room_key: bytes) -> Message:
+    text = decrypt_message(room_key, row["booking_id"], row["id"], row["sealed"])
     return Message(row["id"], row["booking_id"], row["sender_role"], row["sender"],
-                   from_iso(row["sent_at"]), row["body"])
+                   from_iso(row["sent_at"]), text)
 
 
 def check_message(text: str) -> str:
@@ -50,10 +78,11 @@ def check_message(text: str) -> str:
 
 
 class WardRooms:
-    def __init__(self, db: Database, hub: Hub, bookings: Bookings) -> None:
+    def __init__(self, db: Database, hub: Hub, bookings: Bookings, keys: RoomKeys) -> None:
         self._db = db
         self._hub = hub
         self._bookings = bookings
+        self._keys = keys
 
     async def open(self, actor: Account, booking_id: int) -> Booking:
         """The booking of a room the actor may read, or NotFound."""
@@ -62,51 +91,112 @@ class WardRooms:
             raise NotFound(f"room {booking_id}")
         return booking
 
+    async def room_key(self, actor: Account, booking_id: int, keys: Keyring) -> bytes:
+        """The room's key for a session that may read it: NotFound if it may not, RoomSealed
+        if its keys hold no copy (access reset by staff, not yet given back)."""
+        await self.open(actor, booking_id)
+        room_key = await self._keys.open(keys, booking_id)
+        if room_key is None:
+            raise RoomSealed(f"room {booking_id}")
+        return room_key
+
     def writable(self, actor: Account, booking: Booking) -> bool:
         """Whether the actor may post in this room now (the screen shows it read-only if not)."""
         return can_post(actor, booking, self._db.clock.now())
 
-    async def history(self, actor: Account, booking_id: int, before_id: int | None = None,
-                      limit: int = PAGE_SIZE) -> list[Message]:
+    async def history(self, actor: Account, booking_id: int, keys: Keyring,
+                      before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Message]:
         """One page of messages, oldest first, ending just before `before_id`."""
-        await self.open(actor, booking_id)
+        room_key = await self.room_key(actor, booking_id, keys)
         rows = await self._db.fetchall(
             _SELECT + " WHERE m.booking_id = ? AND m.id < ? ORDER BY m.id DESC LIMIT ?",
             (booking_id, before_id if before_id is not None else 2**62, limit))
-        return [_message(r) for r in reversed(rows)]
+        return [_message(r, room_key) for r in reversed(rows)]
 
-    async def post(self, actor: Account, booking_id: int, text: str) -> Message:
+    async def pages(self, actor: Account, booking_id: int, keys: Keyring,
+                    size: int) -> AsyncIterator[list[Message]]:
+        """The whole room, oldest first, `size` messages at a time (for the export). Access
+        and key are asked again for every page: a room that ends or goes mid-way stops."""
+        after = 0
+        while True:
+            room_key = await self.room_key(actor, booking_id, keys)
+            rows = await self._db.fetchall(
+                _SELECT + " WHERE m.booking_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+                (booking_id, after, size))
+            if not rows:
+                return
+            after = rows[-1]["id"]
+            yield [_message(r, room_key) for r in rows]
+
+    async def post(self, actor: Account, booking_id: int, text: str, keys: Keyring) -> Message:
         """Store a message; it is published only after it is committed (on disk).
 
         Shielded: a sender who disconnects mid-send cancels the caller, never the commit and
         its delivery, so a message is either stored and delivered or not stored at all.
         """
         body = check_message(text)
-        return await asyncio.shield(self._store_and_publish(actor, booking_id, body))
+        return await asyncio.shield(self._store_and_publish(actor, booking_id, body, keys))
 
-    async def _store_and_publish(self, actor: Account, booking_id: int, body: str) -> Message:
+    async def _store_and_publish(self, actor: Account, booking_id: int, body: str,
+                                 keys: Keyring) -> Message:
         booking = await self._bookings.get(booking_id)
         now = self._db.clock.now()
         if booking is None or not can_read_room(actor, booking, now):
             raise NotFound(f"room {booking_id}")
         if not can_post(actor, booking, now):
             raise NotPermitted("this room is read-only now")
+        room_key = await self.room_key(actor, booking_id, keys)
         async with self._db.transaction() as tx:
-            message_id = await tx.execute(
-                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (booking_id, actor.id, actor.role.value, to_iso(now), body))
+            # The id is chosen first, as it is bound into the ciphertext; the transaction
+            # holds the database's one write lock, so no other writer can take it meanwhile.
+            row = await tx.fetchone("SELECT coalesce(max(id), 0) + 1 FROM message")
+            message_id = int(row[0])
+            sealed = encrypt_message(room_key, booking_id, message_id, body)
+            await tx.execute(
+                "INSERT INTO message (id, booking_id, sender_id, sender_role, sent_at, body,"
+                " sealed) VALUES (?, ?, ?, ?, ?, '', ?)",
+                (message_id, booking_id, actor.id, actor.role.value, to_iso(now), sealed))
             await tx.execute(
                 "INSERT INTO room_read (account_id, booking_id, last_message_id)"
                 " VALUES (?, ?, ?) ON CONFLICT (account_id, booking_id)"
                 " DO UPDATE SET last_message_id = excluded.last_message_id",
                 (actor.id, booking_id, message_id))
         message = Message(message_id, booking_id, actor.role.value, actor.username, now, body)
-        event = MessagePosted(booking_id, message)
+        event = MessagePosted(booking_id, SealedMessage(
+            message_id, booking_id, actor.role.value, actor.username, now,
+            base64.b64encode(sealed).decode()))
         self._hub.publish(room_topic(booking_id), event)
         for party in (booking.client_id, booking.counsellor_id):
             self._hub.publish(account_topic(party), event)
         return message
+
+    async def settle(self, actor: Account, keys: Keyring) -> None:
+        """At login: seal this person's rooms that still hold text from before sealing, and
+        give the other participant a copy where their first key pair lacks one (an upgrade, not
+        a reset by staff: that one waits for this person's explicit confirmation in the room)."""
+        now = self._db.clock.now()
+        readable = [b for b in await self._bookings.for_actor(actor)
+                    if can_read_room(actor, b, now)]
+        await self._keys.seal_unsealed(keys, readable)
+        for booking in readable:
+            pending = await self._keys.pending(keys, booking)
+            if pending is not None and pending.reset_on is None:
+                await self._keys.grant(keys, booking, pending.account_id)
+
+    async def pending_access(self, actor: Account, booking_id: int,
+                             keys: Keyring) -> PendingAccess | None:
+        """Whose access to this room this session could give back (see RoomKeys.pending)."""
+        booking = await self.open(actor, booking_id)
+        return await self._keys.pending(keys, booking)
+
+    async def give_access(self, actor: Account, booking_id: int, keys: Keyring,
+                          account_id: int) -> bool:
+        """This participant's explicit yes: the other one's current key pair gets a copy."""
+        booking = await self.open(actor, booking_id)
+        if account_id not in (booking.client_id, booking.counsellor_id) or \
+                account_id == actor.id:
+            raise NotPermitted("only the other participant of this room")
+        return await self._keys.grant(keys, booking, account_id)
 
     async def mark_read(self, actor: Account, booking_id: int, message_id: int) -> None:
         await self.open(actor, booking_id)

@@ -18,10 +18,13 @@ from store.hub import Hub
 from store.passwords import PasswordVault
 from store.policy.versions import PolicyVersions
 from store.presence import RoomPresence
+from store.public_keys import PublicKeys
 from store.purge import RetentionTask
 from store.requests import Requests
 from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
+from store.sealing.account_keys import AccountKeys
+from store.sealing.room_keys import RoomKeys
 from store.second_factor import SecondFactors
 from store.statistics import AccessStatistics
 from store.storage_limits import StorageLimits
@@ -33,6 +36,9 @@ class Services:
     db: Database
     vault: PasswordVault
     accounts: Accounts
+    account_keys: AccountKeys
+    public_keys: PublicKeys
+    room_keys: RoomKeys
     second_factors: SecondFactors
     account_admin: AccountAdmin
     hub: Hub
@@ -63,18 +69,22 @@ class Services:
         vault = vault or PasswordVault()
         hub = hub or Hub()
         audit = AuditTrail(db)
-        bookings = Bookings(db, hub, audit)
-        accounts = Accounts(db, vault)
+        account_keys, room_keys = AccountKeys(db), RoomKeys(db)
+        bookings = Bookings(db, hub, audit, room_keys)
+        accounts = Accounts(db, vault, account_keys)
         policy = PolicyVersions(db, audit)
         await policy.ensure_shipped()
         limits = limits or StorageLimits()
-        requests, rooms = Requests(db, audit, limits), WardRooms(db, hub, bookings)
+        requests = Requests(db, audit, limits)
+        rooms = WardRooms(db, hub, bookings, room_keys)
         retention_task = RetentionTask(db, hub, audit, StorageSweep(db, hub, audit, limits))
         retention = RetentionChoices(db, hub, retention_task)
         return cls(
             second_factors=SecondFactors(db, vault, audit),
             db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
-            account_admin=AccountAdmin(db, accounts, audit, hub),
+            account_keys=account_keys, room_keys=room_keys,
+            public_keys=PublicKeys(db, audit),
+            account_admin=AccountAdmin(db, accounts, account_keys, audit, hub),
             requests=requests, bookings=bookings, rooms=rooms,
             booking_timer=BookingTimer(bookings, hub, db.clock),
             presence=RoomPresence(hub),

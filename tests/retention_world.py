@@ -13,6 +13,7 @@ from store.clock import FrozenClock
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 
 BOOKING_WEEKS = 1
 
@@ -63,8 +64,23 @@ def db_files(db_path: Path) -> list[Path]:
 
 
 def files_holding(db_path: Path, token: str) -> list[str]:
-    """Names of the database files in which either end of the token's message still lies."""
-    needles = [f"{token}-START".encode(), f"{token}-END".encode()]
+    """Names of the database files in which either end of the token's message still lies,
+    as UTF-8 or UTF-16 (either byte order)."""
+    needles = [f"{token}-{end}".encode(encoding) for end in ("START", "END")
+               for encoding in ("utf-8", "utf-16-le", "utf-16-be")]
+    return files_holding_bytes(db_path, needles)
+
+
+async def room_secrets(services: Services, booking_id: int) -> list[bytes]:
+    """What opens a room or is its text: every sealed copy of its key and its ciphertexts."""
+    rows = await services.db.fetchall(
+        "SELECT sealed FROM room_key WHERE booking_id = ? UNION ALL"
+        " SELECT sealed FROM message WHERE booking_id = ?", (booking_id, booking_id))
+    return [bytes(r["sealed"]) for r in rows]
+
+
+def files_holding_bytes(db_path: Path, needles: list[bytes]) -> list[str]:
+    """Names of the database files holding any of these byte strings."""
     found = []
     for path in db_files(db_path):
         if path.exists():
@@ -78,7 +94,7 @@ async def ended_room_with_marker(services: Services, clock: FrozenClock, world: 
                                  token: str) -> None:
     """The marker and a few ordinary messages in the room, then the booking is over."""
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await post_as(services, world.client, world.booking.id, marker_text(token))
     for i in range(3):
-        await services.rooms.post(world.counsellor, world.booking.id, f"Antwort {i}")
+        await post_as(services, world.counsellor, world.booking.id, f"Antwort {i}")
     clock.set(world.ends + timedelta(hours=1))

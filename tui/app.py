@@ -80,6 +80,10 @@ class WardroomApp(App[int]):
     async def on_mount(self) -> None:
         if self.context.account is not None:
             self.follow_account()
+            if self.context.keys is not None:
+                # Rooms from before sealing are sealed now; the other participant's first key
+                # pair gets its copies (a reset one waits for this person's yes in the room).
+                await self.services.rooms.settle(self.context.account, self.context.keys)
         self.push_screen(await self.first_screen())
 
     def follow_account(self) -> None:
@@ -116,11 +120,33 @@ class WardroomApp(App[int]):
             return ConsentScreen(pending)
         if account is not None and account.must_change_password:
             return PasswordChangeScreen(forced=True)
+        recovery_gate = await self._recovery_gate()
+        if recovery_gate is not None:
+            return recovery_gate
         if self.context.must_enrol_second_factor:
             from tui.screens.totp_setup import TotpSetupScreen
 
             return TotpSetupScreen(forced=True)
         return self.home_screen()
+
+    async def _recovery_gate(self) -> Any:
+        """After a reset by staff: the offer to reopen earlier rooms with the recovery code;
+        then a recovery code never shown yet (a new account, or the reset's new one)."""
+        from tui.screens.recovery import RecoveryScreen
+        from tui.screens.recovery_code import RecoveryCodeScreen
+
+        account, keys = self.context.account, self.context.keys
+        if account is None or keys is None:
+            return None
+        account_keys = self.services.account_keys
+        if not self.context.recovery_offered:
+            reset_on = await account_keys.reset_on(account.id)
+            if reset_on is not None and await account_keys.can_recover(account.id):
+                return RecoveryScreen(gate=True, reset_on=reset_on)
+        code = await account_keys.unshown_recovery_code(keys)
+        if code is not None:
+            return RecoveryCodeScreen(code, gate=True)
+        return None
 
     def home_screen(self) -> Any:
         from tui.screens.admin_home import AdminHomeScreen
@@ -149,6 +175,13 @@ class WardroomApp(App[int]):
             self.screen.dismiss()
         else:
             self.push_screen(HelpScreen.about(self.screen))
+
+    def action_security(self) -> None:
+        """Access & security: password, recovery code, SSH keys (from the homes and profile)."""
+        from tui.screens.security import SecurityScreen
+
+        if not isinstance(self.screen, SecurityScreen):
+            self.push_screen(SecurityScreen())
 
     def action_notice(self) -> None:
         from tui.screens.notice import NoticeScreen

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from store.accounts import Account
+from store.sealing.keyring import Keyring
 from store.services import Services
 from store.statistics import visit_id_for
 
@@ -14,10 +15,14 @@ from store.statistics import visit_id_for
 class SessionContext:
     services: Services
     account: Account | None  # None while a visitor is registering
+    # The account's opened keys (from the password at login, or made at registration).
+    keys: Keyring | None = field(default=None, repr=False)
     color_system: str | None = "256"
     term: str = ""  # the client's TERM: the Linux console's font needs plainer glyphs
     language_hint: str | None = None  # from the client's LANG, for the first default
     registration_open: bool = True
+    # The offer to reopen rooms with the recovery code was answered in this session.
+    recovery_offered: bool = False
     must_enrol_second_factor: bool = False  # counsellor/staff without TOTP: enrolment first
     # Set while registering: takes one of the connection's registrations, False if used up.
     claim_registration: Callable[[], bool] | None = None

@@ -8,6 +8,7 @@ from datetime import timedelta
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import make_booking
+from tests.sealed import post_as
 from tests.sshclient import connect
 
 
@@ -35,7 +36,7 @@ async def test_several_bookings_give_a_list_and_enter_opens_one(wardroom):
 async def test_ended_room_is_read_only_with_its_deletion_date(wardroom):
     office, booking = await make_booking(wardroom, weeks=1)
     klara = await wardroom.services.accounts.require("klara")
-    await wardroom.services.rooms.post(klara, booking.id, "Danke für alles!")
+    await post_as(wardroom.services, klara, booking.id, "Danke für alles!")
     await wardroom.services.bookings.end(office, booking.id)
     client = await connect(wardroom.port, "klara", PASSWORD)
     try:

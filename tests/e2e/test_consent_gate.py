@@ -6,6 +6,7 @@ import asyncio
 
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 from tests.sshclient import connect, run_command
 
 NEW_NOTICE = "# Datenschutzhinweise, Fassung 2\n\nDieser Satz steht nur in Fassung zwei.\n"
@@ -145,7 +146,7 @@ async def test_gate_hides_a_live_ward_room_until_accepted(wardroom):
     carla = await wardroom.add_account("carla", Role.CLIENT)
     await wardroom.add_account("conrad", Role.COUNSELLOR)
     booking = await wardroom.services.bookings.create(office, "carla", "conrad", weeks=4)
-    await wardroom.services.rooms.post(carla, booking.id, "Nur im Stationszimmer zu lesen")
+    await post_as(wardroom.services, carla, booking.id, "Nur im Stationszimmer zu lesen")
     await _publish(wardroom)
     client = await connect(wardroom.port, "carla", PASSWORD)
     try:

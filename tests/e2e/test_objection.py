@@ -8,6 +8,7 @@ from datetime import timedelta
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.retention_world import files_holding, marker_text, new_token
+from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
 
 TAB, ENTER, ESC, CLEAR_LINE = "\t", "\r", "\x1b", "\x15"
@@ -33,7 +34,7 @@ async def test_objection_erases_everything_and_ends_every_session(wardroom):
     booking = await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
     token = new_token()
     wardroom.clock.advance(timedelta(minutes=5))
-    await wardroom.services.rooms.post(klara, booking.id, marker_text(token))
+    await post_as(wardroom.services, klara, booking.id, marker_text(token))
     assert files_holding(wardroom.db_path, token)
 
     client = await connect(wardroom.port, "klara", PASSWORD, size=(100, 40))

@@ -20,6 +20,7 @@ from store.backup_key import create_key_file
 from store.clock import FrozenClock
 from store.roles import Role
 from tests.conftest import RunningServer
+from tests.sealed import post_as
 from tests.sshd_app.admin_cli import STAFF, TRANSPORTS, AdminTransport, staff_transport
 
 MARKER = "MARKER-ward-room-text-7f3a9c"
@@ -98,8 +99,8 @@ async def admin(request: pytest.FixtureRequest,
         dora = await services.accounts.by_username("dora")
         assert carla and anna and dora
         booking = await services.bookings.create(staff, "carla", "anna", 4)
-        await services.rooms.post(carla, booking.id, f"Ich schreibe {MARKER} hier")
-        await services.rooms.post(anna, booking.id, f"Antwort mit {MARKER}")
+        await post_as(services, carla, booking.id, f"Ich schreibe {MARKER} hier")
+        await post_as(services, anna, booking.id, f"Antwort mit {MARKER}")
         await services.requests.file(dora, "Bitte um Begleitung nach der Reha")
         yield transport
 

@@ -24,6 +24,7 @@ from store.clock import berlin
 from store.requests import MAX_REQUEST_LENGTH
 from store.roles import Role
 from tests.conftest import PASSWORD, START
+from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
 from tui.console_glyphs import LINUX_CONSOLE_REPERTOIRE, for_terminal
 from tui.i18n import Translator
@@ -232,10 +233,10 @@ async def _world(wardroom) -> None:
     services = wardroom.services
     earlier = await services.bookings.create(office, "klara", "berta", weeks=1)
     berta = await services.accounts.require("berta")
-    await services.rooms.post(berta, earlier.id, "Alles Gute für die nächsten Wochen!")
+    await post_as(services, berta, earlier.id, "Alles Gute für die nächsten Wochen!")
     await services.bookings.end(office, earlier.id)
     now = await services.bookings.create(office, "klara", "bernd", weeks=2)
-    await services.rooms.post(bernd, now.id, "Guten Morgen! Wie war die erste Nacht zu Hause?")
+    await post_as(services, bernd, now.id, "Guten Morgen! Wie war die erste Nacht zu Hause?")
     wardroom.clock.advance(timedelta(minutes=5))
 
 

@@ -17,6 +17,7 @@ import pytest
 from store.clock import berlin
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 from tests.sshclient import connect, run_command
 
 F2, ESCAPE, CTRL_Q = "\x1bOQ", "\x1b", "\x11"
@@ -79,7 +80,7 @@ async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
 
     clock.advance(5 * minute)  # 10:10 Berlin
     await _visit(wardroom, "carla", "Stationszimmer mit anna")
-    await services.rooms.post(accounts["carla"], booking.id, "Guten Morgen")
+    await post_as(services, accounts["carla"], booking.id, "Guten Morgen")
     clock.advance(7 * minute)  # 10:17
     await _visit(wardroom, "dora", "Ihr Stationszimmer", notice=True)
     await services.requests.file(accounts["dora"], "Ich brauche Begleitung nach der Reha.")
@@ -87,7 +88,7 @@ async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
     await _visit(wardroom, "emil", "Ihr Stationszimmer")
     clock.advance(6 * minute)  # 10:31
     await _visit(wardroom, "anna", "Ihre Beratungen")
-    await services.rooms.post(accounts["anna"], booking.id, "Hallo Carla")
+    await post_as(services, accounts["anna"], booking.id, "Hallo Carla")
     clock.advance(9 * minute)  # 10:40
     await _visit(wardroom, "office", "Verwaltung")
     listed = await run_command(wardroom.port, "office", "admin request list", password=PASSWORD)

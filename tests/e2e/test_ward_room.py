@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
 from tui.hub_events import HubEvent
 from tui.widgets.room.message_log import MessageLog
@@ -120,7 +121,7 @@ async def test_dashboard_counts_unread_and_rings_without_showing_text(wardroom):
         await counsellor.wait_for("paula")
         paula = await wardroom.services.accounts.require("paula")
         mark = len(counsellor.raw)
-        await wardroom.services.rooms.post(paula, other.id, "Ein ganz privater Satz")
+        await post_as(wardroom.services, paula, other.id, "Ein ganz privater Satz")
         await asyncio.sleep(0.3)
         assert b"\x07" in counsellor.raw[mark:]
         screen = counsellor.text()
@@ -144,13 +145,13 @@ async def test_the_dashboard_under_an_open_room_is_handed_only_other_rooms_messa
         dashboard.post_message = lambda message: handed.append(message) or post(message)
         klara = await wardroom.services.accounts.require("klara")
         paula = await wardroom.services.accounts.require("paula")
-        await wardroom.services.rooms.post(klara, booking.id, "Im offenen Zimmer")
+        await post_as(wardroom.services, klara, booking.id, "Im offenen Zimmer")
         await counsellor.wait_for("Im offenen Zimmer")
         await say(counsellor, "Antwort aus dem Zimmer")
         await shown_as_sent(counsellor, "Antwort aus dem Zimmer")
         assert [m for m in handed if isinstance(m, HubEvent)] == []
         mark = len(counsellor.raw)
-        await wardroom.services.rooms.post(paula, other.id, "Aus dem anderen Zimmer")
+        await post_as(wardroom.services, paula, other.id, "Aus dem anderen Zimmer")
         for _ in range(100):
             if b"\x07" in counsellor.raw[mark:]:
                 break
@@ -172,7 +173,7 @@ async def test_history_loads_older_pages_on_scroll_up_never_the_whole_room(wardr
     _office, booking = await make_booking(wardroom)
     klara = await wardroom.services.accounts.require("klara")
     for n in range(120):
-        await wardroom.services.rooms.post(klara, booking.id, f"Nachricht {n:03d}")
+        await post_as(wardroom.services, klara, booking.id, f"Nachricht {n:03d}")
     client = await open_as_client(wardroom)
     try:
         await client.wait_for("Nachricht 119")

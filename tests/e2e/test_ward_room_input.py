@@ -19,6 +19,7 @@ from tests.e2e.test_ward_room import (
     say,
     shown_as_sent,
 )
+from tests.sealed import post_as
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
 
@@ -50,7 +51,7 @@ async def test_hostile_text_arrives_as_literal_text_both_ways(wardroom):
         # Through the service, as any caller would: the store and the display both sanitise.
         bernd = await wardroom.services.accounts.require("bernd")
         mark = len(client.raw)
-        await wardroom.services.rooms.post(bernd, booking.id, HOSTILE)
+        await post_as(wardroom.services, bernd, booking.id, HOSTILE)
         screen = await client.wait_for(VISIBLE[-1])
         for needle in VISIBLE:
             assert needle in screen

@@ -85,16 +85,16 @@ def settings(settings: Settings) -> Settings:
 
 
 async def test_unsigned_or_badly_signed_key_is_no_first_factor(wardroom):
-    """With a second factor a verified key skips the password. A key the client cannot sign
-    for must not: the server still asks for the password, and the impostor gets nowhere."""
+    """A key is never more than a second factor: the password is always asked. A key the
+    client cannot sign for counts for nothing: the impostor who knows the code but not the
+    password gets nowhere."""
     boss = await wardroom.add_account("boss", Role.ADMIN)
     secret = new_secret()
     await wardroom.services.second_factors.enrol(boss, secret,
                                                  pyotp.TOTP(secret).at(wardroom.clock.now()))
     wardroom.clock.advance(timedelta(seconds=30))
     admin_key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        boss.id, admin_key.export_public_key("openssh").decode())
+    await wardroom.services.public_keys.add(boss, admin_key.export_public_key("openssh").decode())
     impostor = asyncssh.load_keypairs([asyncssh.generate_private_key("ssh-ed25519")])[0]
     impostor.public_data = admin_key.public_data  # claims the admin's key, cannot sign for it
     prompts: list[str] = []

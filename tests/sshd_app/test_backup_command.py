@@ -27,6 +27,7 @@ from tests.backup_world import backup_plan as store_backup_plan
 from tests.backup_world import backups_for
 from tests.conftest import PASSWORD, START, RunningServer
 from tests.retention_world import make_world
+from tests.sealed import post_as
 from tests.server_process import ServerProcess
 from tests.sshclient import run_command
 from tests.sshd_app.admin_cli import TRANSPORTS, AdminTransport, staff_transport
@@ -215,7 +216,7 @@ async def test_restore_refuses_a_running_server_then_restores_and_replays(
     db = tmp_path / "wardroom.db"
     services = await Services.open(db, clock=clock, vault=fast_vault)
     world = await make_world(services, clock)
-    await services.rooms.post(world.client, world.booking.id, "vor der Sicherung")
+    await post_as(services, world.client, world.booking.id, "vor der Sicherung")
     plan, _key = store_backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
     await services.erasure.erase_client(world.admin, "klara", confirm="klara")

@@ -13,6 +13,7 @@ import sshd_app.session
 from store.clock import to_iso
 from tests.conftest import PASSWORD
 from tests.retention_world import make_world
+from tests.sealed import post_as
 from tests.sshclient import run_command
 
 
@@ -22,13 +23,13 @@ async def test_export_is_json_with_exactly_the_keys_and_only_own_data(wardroom):
     await wardroom.services.requests.file(mine.client, "Mein Anliegen")
     await wardroom.services.requests.file(theirs.client, "Ottos Anliegen")
     wardroom.clock.advance(timedelta(hours=1))
-    await wardroom.services.rooms.post(mine.client, mine.booking.id, "Ä\x1b[31mrot")
-    await wardroom.services.rooms.post(theirs.client, theirs.booking.id, "Ottos Nachricht")
+    await post_as(wardroom.services, mine.client, mine.booking.id, "Ä\x1b[31mrot")
+    await post_as(wardroom.services, theirs.client, theirs.booking.id, "Ottos Nachricht")
 
     result = await run_command(wardroom.port, "klara", "export", PASSWORD)
     assert result.exit_status == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"account", "requests", "bookings", "messages"}
+    assert set(document) == {"account", "requests", "bookings", "messages", "sealed_rooms"}
     assert document["account"]["username"] == "klara"
     assert [m["text"] for m in document["messages"]] == ["Ä\ufffd[31mrot"]
     assert "otto" not in result.stdout.lower()

@@ -10,10 +10,10 @@ from datetime import timedelta
 import asyncssh
 import pyotp
 
-from store.export import SEALED_FOR_STAFF, SEALED_ONE_TIME_PASSWORD
+from store.export import SEALED_FOR_STAFF, SEALED_REASON
 from store.retention import RetentionWindow
-from tests.conftest import PASSWORD
 from tests.retention_world import make_world
+from tests.sealed import keys_of, post_as
 from tests.sshclient import run_command
 from tests.sshd_app.admin_cli import staff_transport
 
@@ -23,12 +23,11 @@ async def _client_with_everything(wardroom):
     world = await make_world(services, clock)
     await services.requests.file(world.client, "Mein Anliegen")
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(world.client, world.booking.id, "Geheime Nachricht")
+    await post_as(services, world.client, world.booking.id, "Geheime Nachricht")
     await services.retention.choose(world.client, RetentionWindow.TWO_WEEKS)
     await services.accounts.set_language(world.client.id, "en")
     key = asyncssh.generate_private_key("ssh-ed25519")
-    await services.accounts.add_public_key(
-        world.client.id, key.export_public_key("openssh").decode())
+    await services.public_keys.add(world.client, key.export_public_key("openssh").decode())
     secret = pyotp.random_base32()
     await services.second_factors.enrol(world.client, secret, pyotp.TOTP(secret).at(clock.now()))
     return world, key
@@ -36,19 +35,25 @@ async def _client_with_everything(wardroom):
 
 async def _own_export(wardroom) -> str:
     """Her own export, as `ssh klara@HOST export` prints it (her login now asks for a code)."""
-    account = await wardroom.services.accounts.require("klara")
-    return "".join([chunk async for chunk in wardroom.services.export.chunks(account)])
+    services = wardroom.services
+    account = await services.accounts.require("klara")
+    keys = await keys_of(services, account)
+    return "".join([chunk async for chunk in services.export.chunks(account, keys)])
 
 
 async def test_own_export_holds_consents_language_choice_second_factor_and_keys(wardroom):
     world, key = await _client_with_everything(wardroom)
     text = await _own_export(wardroom)
-    account = json.loads(text)["account"]
+    document = json.loads(text)
+    account = document["account"]
     assert account["policy_acceptances"] == [
         {"version": "1", "accepted_at": "2026-11-28T09:00:00+00:00"}]
     assert (account["retention_choice"], account["language"]) == (14, "en")
     assert account["second_factor"] is True
     assert account["public_keys"] == [key.get_fingerprint("sha256")]
+    pair, = account["sealing_keys"]
+    assert pair["fingerprint"].startswith("SHA256:") and pair["retired_on"] is None
+    assert [m["text"] for m in document["messages"]] == ["Geheime Nachricht"]
     secret_row = await wardroom.services.db.fetchone(
         "SELECT secret FROM second_factor WHERE account_id = ?", (world.client.id,))
     assert secret_row["secret"] not in text
@@ -62,10 +67,11 @@ async def test_staff_export_for_a_letter_is_audited_and_reads_no_room(wardroom):
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
     assert "Geheime Nachricht" not in result.stdout
-    assert {k: v for k, v in document.items() if k != "messages"} == {
-        k: v for k, v in own.items() if k != "messages"}
-    assert document["messages"] == [
-        {"booking": world.booking.id, "sealed": True, "why": SEALED_FOR_STAFF}]
+    assert {k: v for k, v in document.items() if k not in ("messages", "sealed_rooms")} == {
+        k: v for k, v in own.items() if k not in ("messages", "sealed_rooms")}
+    assert document["messages"] == []
+    assert document["sealed_rooms"] == [{"booking": world.booking.id,
+                                         "reason": SEALED_FOR_STAFF}]
     exports = [(e.actor, e.target_ids) for e in await wardroom.services.audit.entries()
                if e.action == "user.export"]
     assert exports == [("boss", str(world.client.id))]
@@ -74,15 +80,16 @@ async def test_staff_export_for_a_letter_is_audited_and_reads_no_room(wardroom):
 async def test_a_client_on_a_one_time_password_still_exports_what_she_may_read(wardroom):
     world = await make_world(wardroom.services, wardroom.clock)
     await wardroom.services.requests.file(world.client, "Mein Anliegen")
-    await wardroom.services.rooms.post(world.client, world.booking.id, "Geheime Nachricht")
+    await post_as(wardroom.services, world.client, world.booking.id, "Geheime Nachricht")
     await wardroom.services.db.execute(
         "UPDATE account SET must_change_password = 1 WHERE id = ?", (world.client.id,))
-    result = await run_command(wardroom.port, "klara", "export", PASSWORD)
+    result = await run_command(wardroom.port, "klara", "export", "correct-horse-battery")
     assert result.exit_status == 0, result.stderr
     document = json.loads(result.stdout)
     assert document["account"]["username"] == "klara"
     assert [r["text"] for r in document["requests"]] == ["Mein Anliegen"]
     assert [b["id"] for b in document["bookings"]] == [world.booking.id]
     # Whoever set the one-time password knows it: the room stays closed, and says so.
-    assert document["messages"] == [
-        {"booking": world.booking.id, "sealed": True, "why": SEALED_ONE_TIME_PASSWORD}]
+    assert "Geheime Nachricht" not in result.stdout
+    assert document["messages"] == []
+    assert document["sealed_rooms"] == [{"booking": world.booking.id, "reason": SEALED_REASON}]

@@ -89,16 +89,40 @@ async def test_three_failures_end_the_connection(wardroom):
     assert attempts <= 3
 
 
-async def test_public_key_login(wardroom):
-    account = await wardroom.add_account("kim", Role.COUNSELLOR)
+async def _with_key(wardroom, name: str, role: Role) -> asyncssh.SSHKey:
+    account = await wardroom.add_account(name, role)
     key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        account.id, key.export_public_key("openssh").decode())
-    client = await connect(wardroom.port, "kim", client_keys=[key])
+    await wardroom.services.public_keys.add(account, key.export_public_key("openssh").decode())
+    return key
+
+
+@pytest.mark.settings(second_factor_required=True)
+async def test_public_key_and_password_log_in_and_count_as_the_second_factor(wardroom):
+    key = await _with_key(wardroom, "kim", Role.COUNSELLOR)
+    client = await connect(wardroom.port, "kim", PASSWORD, client_keys=[key],
+                           preferred_auth="publickey,password")
     try:
+        # No TOTP enrolment is asked: the key was the second factor.
         await client.wait_for("Ihre Beratungen")
     finally:
         await client.close()
+
+
+async def test_public_key_alone_never_logs_in(wardroom):
+    """No secret reaches the server with a key, so it could open no sealed room."""
+    key = await _with_key(wardroom, "kim", Role.COUNSELLOR)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", wardroom.port, username="kim", known_hosts=None,
+                               client_keys=[key], agent_path=None, preferred_auth="publickey")
+    assert not any(c.identity.account for c in wardroom.server.connections)
+
+
+async def test_account_with_a_key_needs_it_beside_the_password(wardroom):
+    await _with_key(wardroom, "kim", Role.COUNSELLOR)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", wardroom.port, username="kim", password=PASSWORD,
+                               known_hosts=None, client_keys=[], agent_path=None,
+                               preferred_auth="password")
 
 
 async def test_unknown_public_key_is_refused(wardroom):
@@ -115,8 +139,7 @@ async def test_offered_but_unsigned_key_grants_nothing(wardroom):
     admin = await wardroom.add_account("boss", Role.ADMIN)
     await wardroom.add_account("bob", Role.CLIENT)
     admin_key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        admin.id, admin_key.export_public_key("openssh").decode())
+    await wardroom.services.public_keys.add(admin, admin_key.export_public_key("openssh").decode())
     impostor = asyncssh.load_keypairs([asyncssh.generate_private_key("ssh-ed25519")])[0]
     impostor.public_data = admin_key.public_data  # claims the admin's key, cannot sign for it
     offered: list[str] = []

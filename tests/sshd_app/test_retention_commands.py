@@ -16,6 +16,7 @@ from tests.retention_world import (
     marker_text,
     new_token,
 )
+from tests.sealed import post_as
 from tests.sshclient import connect, run_command
 
 DAY = timedelta(days=1)
@@ -30,7 +31,7 @@ async def _two_ended_rooms(wardroom):
     second = await make_world(wardroom.services, wardroom.clock, client="otto")
     wardroom.clock.advance(timedelta(hours=1))
     for world in (first, second):
-        await wardroom.services.rooms.post(world.client, world.booking.id, "Hallo")
+        await post_as(wardroom.services, world.client, world.booking.id, "Hallo")
     await wardroom.services.retention.choose(second.client, 14)
     wardroom.clock.set(first.ends + 20 * DAY)
     return first, second
@@ -97,7 +98,7 @@ async def test_user_erase_ends_live_sessions_and_leaves_no_bytes(wardroom):
     world = await make_world(wardroom.services, wardroom.clock)
     token = new_token()
     wardroom.clock.advance(timedelta(minutes=5))
-    await wardroom.services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await post_as(wardroom.services, world.client, world.booking.id, marker_text(token))
     await wardroom.services.db.checkpoint()
     assert files_holding(wardroom.db_path, token) == ["wardroom.db"]
     session = await connect(wardroom.port, "klara", PASSWORD)

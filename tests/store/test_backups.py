@@ -13,20 +13,23 @@ from store.backup_file import MAGIC
 from store.backup_schedule import RETRY, BackupSchedule
 from store.backups import MAX_AGE, BackupPlan, backup_file_name, backup_id
 from store.errors import NotPermitted
+from store.sealing.crypto import decrypt_message
 from tests.backup_world import backup_plan, backups_for, files_in, open_backup
 from tests.retention_world import make_world, marker_text, new_token
+from tests.sealed import keys_of, post_as
 
 CHATTERS = 4
 MESSAGES_EACH = 60
 
 
 async def _bulk_messages(services, booking_id: int, sender_id: int, count: int) -> None:
-    """History, so that copying the database takes long enough to overlap live posts."""
+    """History, so that copying the database takes long enough to overlap live posts (sealed
+    like any message: random bytes stand in for the ciphertext)."""
     async with services.db.transaction() as tx:
         await tx.executemany(
-            "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-            " VALUES (?, ?, 'client', '2026-11-28T09:00:00+00:00', ?)",
-            [(booking_id, sender_id, f"Verlauf {i} " + "x" * 800) for i in range(count)])
+            "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body, sealed)"
+            " VALUES (?, ?, 'client', '2026-11-28T09:00:00+00:00', '', ?)",
+            [(booking_id, sender_id, os.urandom(830)) for _ in range(count)])
 
 
 async def test_backup_while_clients_chat_loses_and_corrupts_nothing(services, clock,
@@ -42,7 +45,7 @@ async def test_backup_while_clients_chat_loses_and_corrupts_nothing(services, cl
         sender = world.client if n % 2 else world.counsellor
         for i in range(MESSAGES_EACH):
             text = f"Sender {n} Nachricht {i}: wie geht es heute? " * (1 + i % 5)
-            message = await services.rooms.post(sender, world.booking.id, text)
+            message = await post_as(services, sender, world.booking.id, text)
             posted[message.id] = message.body
             if i == MESSAGES_EACH // 3:
                 await during.wait()  # a third before the backup, the rest while it runs
@@ -59,16 +62,20 @@ async def test_backup_while_clients_chat_loses_and_corrupts_nothing(services, cl
 
     assert posted_while > 0, "no message was posted while the backup ran"
     assert result.written == list(plan.destinations) and not result.failed
-    live = {r["id"]: r["body"] for r in await services.db.fetchall(
-        "SELECT id, body FROM message WHERE body LIKE 'Sender %'")}
-    assert live == posted  # nothing lost, nothing altered in the live database
+    room_key = await services.rooms.room_key(world.client, world.booking.id,
+                                             await keys_of(services, world.client))
+    ids = ",".join(map(str, posted))
+    live = {r["id"]: r["sealed"] for r in await services.db.fetchall(
+        f"SELECT id, sealed FROM message WHERE id IN ({ids})")}
+    # nothing lost, nothing altered in the live database
+    assert {i: decrypt_message(room_key, world.booking.id, i, sealed)
+            for i, sealed in live.items()} == posted
     conn = open_backup(plan.destinations[0] / backup_file_name(result.id), key,
                        tmp_path / "opened.db")
-    in_backup = dict(conn.execute("SELECT id, body FROM message WHERE body LIKE 'Sender %'"))
-    assert conn.execute("SELECT count(*) FROM message WHERE body LIKE 'Verlauf %'"
-                        ).fetchone()[0] == 20_000
+    in_backup = dict(conn.execute(f"SELECT id, sealed FROM message WHERE id IN ({ids})"))
+    assert conn.execute("SELECT count(*) FROM message").fetchone()[0] >= 20_000
     conn.close()
-    assert in_backup and all(posted[i] == body for i, body in in_backup.items())
+    assert in_backup and all(live[i] == sealed for i, sealed in in_backup.items())
     # one consistent moment: the backup holds exactly the messages committed before it
     assert sorted(in_backup) == sorted(posted)[:len(in_backup)]
 
@@ -76,7 +83,7 @@ async def test_backup_while_clients_chat_loses_and_corrupts_nothing(services, cl
 async def test_backup_file_has_no_readable_text(services, clock, tmp_path_factory):
     world = await make_world(services, clock)
     token = new_token()
-    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await post_as(services, world.client, world.booking.id, marker_text(token))
     await services.requests.file(world.client, f"{token}-START Anliegen {token}-END")
     plan, _key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")

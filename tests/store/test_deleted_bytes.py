@@ -1,5 +1,6 @@
-"""Deleted means deleted at byte level: after the purge or an erasure, a message's UTF-8 bytes
-are in none of the database's files (main, -wal, -shm, -journal), even when another
+"""Deleted means deleted at byte level. Message text never reaches the database files at all
+(sealed rooms); after the purge or an erasure, every sealed copy of the room's key and every
+ciphertext are in none of the database's files (main, -wal, -shm, -journal), even when another
 connection held a read transaction while the deletion ran."""
 
 from __future__ import annotations
@@ -8,7 +9,14 @@ import asyncio
 import sqlite3
 from datetime import timedelta
 
-from tests.retention_world import ended_room_with_marker, files_holding, make_world, new_token
+from tests.retention_world import (
+    ended_room_with_marker,
+    files_holding,
+    files_holding_bytes,
+    make_world,
+    new_token,
+    room_secrets,
+)
 
 DAY = timedelta(days=1)
 
@@ -17,19 +25,22 @@ async def test_purge_leaves_no_bytes(services, clock):
     world = await make_world(services, clock)
     token = new_token()
     await ended_room_with_marker(services, clock, world, token)
-    await services.db.checkpoint()  # the marker now sits in the main file's overflow pages
-    assert files_holding(services.db.path, token) == ["wardroom.db"]
+    secrets = await room_secrets(services, world.booking.id)
+    await services.db.checkpoint()  # the sealed rows now sit in the main file
+    assert files_holding(services.db.path, token) == []  # the text was never there
+    assert files_holding_bytes(services.db.path, secrets) == ["wardroom.db"]
 
     clock.set(world.ends + 56 * DAY)
     assert (await services.retention_task.purge()).rooms == [world.booking.id]
-    assert files_holding(services.db.path, token) == []
+    assert files_holding_bytes(services.db.path, secrets) == []
 
 
 async def test_purge_leaves_no_bytes_while_a_reader_holds_a_snapshot(services, clock):
     world = await make_world(services, clock)
     token = new_token()
     await ended_room_with_marker(services, clock, world, token)
-    assert files_holding(services.db.path, token)  # in the -wal, not yet checkpointed
+    secrets = await room_secrets(services, world.booking.id)
+    assert files_holding_bytes(services.db.path, secrets)  # in the -wal, not yet checkpointed
 
     reader = sqlite3.connect(services.db.path, isolation_level=None)
     try:
@@ -41,12 +52,12 @@ async def test_purge_leaves_no_bytes_while_a_reader_holds_a_snapshot(services, c
         # The delete is committed, but TRUNCATE cannot finish while the snapshot is held:
         # the purge keeps retrying rather than returning with the bytes still in the WAL.
         assert not purge.done()
-        assert files_holding(services.db.path, token)
+        assert files_holding_bytes(services.db.path, secrets)
         reader.execute("COMMIT")
     finally:
         reader.close()
     await asyncio.wait_for(purge, 10)
-    assert files_holding(services.db.path, token) == []
+    assert files_holding_bytes(services.db.path, secrets) == []
 
 
 async def test_erasure_leaves_no_bytes(services, clock):
@@ -54,8 +65,13 @@ async def test_erasure_leaves_no_bytes(services, clock):
     token = new_token()
     await ended_room_with_marker(services, clock, world, token)
     await services.requests.file(world.client, f"{token}-START Anliegen {token}-END")
+    key_pairs = [bytes(r["sealed_by_password"]) for r in await services.db.fetchall(
+        "SELECT sealed_by_password FROM account_key WHERE account_id = ?", (world.client.id,))]
+    secrets = await room_secrets(services, world.booking.id) + key_pairs
     await services.db.checkpoint()
-    assert files_holding(services.db.path, token) == ["wardroom.db"]
+    assert files_holding(services.db.path, token) == ["wardroom.db"]  # the request's text
+    assert files_holding_bytes(services.db.path, secrets) == ["wardroom.db"]
 
     await services.erasure.erase_client(world.admin, "klara", confirm="klara")
     assert files_holding(services.db.path, token) == []
+    assert files_holding_bytes(services.db.path, secrets) == []

@@ -13,6 +13,7 @@ from store.errors import Invalid, NotFound, NotPermitted
 from store.hub import AccountClosed, BookingChanged, account_topic, room_topic
 from tests.conftest import START
 from tests.retention_world import make_world
+from tests.sealed import history_as, post_as
 
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGwardroomtestkeyxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
@@ -34,17 +35,17 @@ async def _owned(services, account_id: int) -> dict[str, int]:
 
 async def _busy_client(services, clock):
     world = await make_world(services, clock)
-    await services.accounts.add_public_key(world.client.id, PUBLIC_KEY)
+    await services.public_keys.add(world.client, PUBLIC_KEY)
     await services.requests.file(world.client, "Noch ein Anliegen")
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(world.client, world.booking.id, "Hallo")
-    await services.rooms.post(world.counsellor, world.booking.id, "Hallo zurück")
+    await post_as(services, world.client, world.booking.id, "Hallo")
+    await post_as(services, world.counsellor, world.booking.id, "Hallo zurück")
     # a second booking of the same client, still to come
     await services.bookings.create(world.admin, "klara", "berta", weeks=1,
                                    start=clock.now() + timedelta(weeks=3))
     # a bystander whose data must survive
     other = await make_world(services, clock, client="otto")
-    await services.rooms.post(other.client, other.booking.id, "Ich bleibe")
+    await post_as(services, other.client, other.booking.id, "Ich bleibe")
     return world, other
 
 
@@ -74,7 +75,7 @@ async def test_erasure_tells_sessions_and_the_counsellor(services, clock):
     assert BookingChanged(world.booking.id) in heard["counsellor"]
     assert BookingChanged(world.booking.id) in heard["room"]
     with pytest.raises(NotFound):
-        await services.rooms.history(world.counsellor, world.booking.id)
+        await history_as(services, world.counsellor, world.booking.id)
 
 
 async def test_ledger_and_audit_keep_ids_only(services, clock):

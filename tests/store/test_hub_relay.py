@@ -26,11 +26,11 @@ from store.hub_relay import LinkedHub, RelayHub
 from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame, frame_event, read_frame
 from store.presence import RoomPresence
 from store.roles import Role
-from store.rooms import Message
+from store.rooms import SealedMessage
 from tests.linked_hubs import Inbox, settled
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-POSTED = MessagePosted(7, Message(3, 7, "client", "klara", SENT, "Grüße\nzweite Zeile [b]x[/b]"))
+POSTED = MessagePosted(7, SealedMessage(3, 7, "client", "klara", SENT, "c2VhbGVkIGJ5dGVz"))
 
 
 def account(account_id: int) -> Account:

@@ -20,6 +20,7 @@ from store.hub import BookingChanged, account_topic, room_topic
 from store.retention import RetentionWindow
 from tests.conftest import START
 from tests.retention_world import make_world
+from tests.sealed import post_as
 
 DAY = timedelta(days=1)
 MESSAGES_PER_ROOM = 3
@@ -38,7 +39,7 @@ async def _rooms(services, clock, count: int):
     clock.advance(timedelta(hours=1))
     for world in worlds:
         for n in range(MESSAGES_PER_ROOM):
-            await services.rooms.post(world.client, world.booking.id, f"Nachricht {n}")
+            await post_as(services, world.client, world.booking.id, f"Nachricht {n}")
     clock.set(worlds[0].ends)
     return worlds
 

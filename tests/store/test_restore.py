@@ -26,6 +26,7 @@ from store.services import Services
 from tests.backup_world import backup_plan, backups_for, files_in
 from tests.conftest import PASSWORD
 from tests.retention_world import ended_room_with_marker, make_world, marker_text, new_token
+from tests.sealed import history_as, post_as
 
 DAY = timedelta(days=1)
 
@@ -40,8 +41,9 @@ async def services(tmp_path, clock, fast_vault) -> AsyncIterator[Services]:
 
 
 async def _messages(services: Services) -> list[tuple]:
+    """Every message row as stored: its text only as ciphertext."""
     return [tuple(r) for r in await services.db.fetchall(
-        "SELECT id, booking_id, sender_role, sent_at, body FROM message ORDER BY id")]
+        "SELECT id, booking_id, sender_role, sent_at, sealed FROM message ORDER BY id")]
 
 
 async def _reopen(services: Services) -> Services:
@@ -68,12 +70,12 @@ def _hashes(directory: Path) -> dict[str, str]:
 async def test_restore_round_trip(services, clock, tmp_path_factory):
     world = await make_world(services, clock)
     for i in range(5):
-        await services.rooms.post(world.client, world.booking.id, f"Vorher {i}")
+        await post_as(services, world.client, world.booking.id, f"Vorher {i}")
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
     before = await _messages(services)
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(world.counsellor, world.booking.id, "Nachher")
+    await post_as(services, world.counsellor, world.booking.id, "Nachher")
     await services.close()
 
     report = await restore(plan.destinations[1] / backup_file_name(result.id),
@@ -97,10 +99,10 @@ async def test_erasures_after_the_backup_are_replayed_down_to_the_bytes(
         services, clock, tmp_path_factory):
     world = await make_world(services, clock)
     token = new_token()
-    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await post_as(services, world.client, world.booking.id, marker_text(token))
     await services.requests.file(world.client, f"{token}-START Anliegen {token}-END")
     bystander = await make_world(services, clock, client="otto")
-    await services.rooms.post(bystander.client, bystander.booking.id, "Ich bleibe")
+    await post_as(services, bystander.client, bystander.booking.id, "Ich bleibe")
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
 
@@ -119,7 +121,9 @@ async def test_erasures_after_the_backup_are_replayed_down_to_the_bytes(
     try:
         assert await restored.accounts.by_username("klara") is None
         assert await restored.accounts.by_username("otto") is not None
-        assert [m[4] for m in await _messages(restored)] == ["Ich bleibe"]
+        otto = await restored.accounts.by_username("otto")
+        assert [m.body for m in await history_as(restored, otto, bystander.booking.id)] == [
+            "Ich bleibe"]
         # the replayed entries are in the restored ledger, for a later restore
         kinds = [(e.kind, e.target_id) for e in await erasures_since(restored.db)]
         assert kinds == [(ErasureKind.ROOM, world.booking.id),
@@ -135,7 +139,7 @@ async def test_an_erasure_timed_before_the_backup_but_missing_from_it_is_replaye
     restore compares ledgers, not times."""
     world = await make_world(services, clock)
     token = new_token()
-    await services.rooms.post(world.client, world.booking.id, marker_text(token))
+    await post_as(services, world.client, world.booking.id, marker_text(token))
     plan, key = backup_plan(services, tmp_path_factory)
     clock.advance(timedelta(minutes=1))
     result = await backups_for(services, plan).take("test")
@@ -263,10 +267,10 @@ async def test_a_bad_backup_restores_nothing_and_leaves_the_database_as_it_was(
         services, clock, tmp_path_factory, tmp_path, spoil, says):
     world = await make_world(services, clock)
     for i in range(300):  # more than one 1 MiB chunk
-        await services.rooms.post(world.client, world.booking.id, f"{i} " + "ä" * 2000)
+        await post_as(services, world.client, world.booking.id, f"{i} " + "ä" * 2000)
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
-    await services.rooms.post(world.client, world.booking.id, "nach der Sicherung")
+    await post_as(services, world.client, world.booking.id, "nach der Sicherung")
     await services.close()
     backup = plan.destinations[0] / backup_file_name(result.id)
     if spoil is None:
@@ -300,7 +304,7 @@ async def test_no_restore_while_the_database_is_in_use(services, clock, tmp_path
 async def test_a_lost_database_needs_an_explicit_restore_without_ledger(
         services, clock, tmp_path_factory):
     world = await make_world(services, clock)
-    await services.rooms.post(world.client, world.booking.id, "gesichert")
+    await post_as(services, world.client, world.booking.id, "gesichert")
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
     await services.close()
@@ -315,7 +319,9 @@ async def test_a_lost_database_needs_an_explicit_restore_without_ledger(
     await restore(backup, services.db.path, key, clock, "host:test", without_ledger=True)
     restored = await _reopen(services)
     try:
-        assert [m[4] for m in await _messages(restored)] == ["gesichert"]
+        client = await restored.accounts.by_username("klara")
+        assert [m.body for m in await history_as(restored, client, world.booking.id)] == [
+            "gesichert"]
     finally:
         await restored.close()
 

@@ -13,19 +13,21 @@ from store.errors import NotFound, NotPermitted
 from store.hub import BookingChanged, account_topic, room_topic
 from store.retention import DEFAULT_WINDOW, RetentionWindow
 from tests.retention_world import make_world
+from tests.sealed import history_as, keys_of, post_as
 
 SECOND = timedelta(seconds=1)
 
 
 async def _export(services, account) -> dict:
-    return json.loads("".join([c async for c in services.export.chunks(account)]))
+    keys = await keys_of(services, account)
+    return json.loads("".join([c async for c in services.export.chunks(account, keys)]))
 
 
 async def _client_sees_room(services, world) -> bool:
     """Every read path a client has, asked at once; they must agree."""
     seen = []
     try:
-        await services.rooms.history(world.client, world.booking.id)
+        await history_as(services, world.client, world.booking.id)
         seen.append(True)
     except NotFound:
         seen.append(False)
@@ -44,7 +46,7 @@ async def test_readable_until_the_last_second(services, clock, days):
     if days is not None:
         await services.retention.choose(world.client, RetentionWindow(days))
     clock.advance(timedelta(minutes=5))
-    await services.rooms.post(world.client, world.booking.id, "Wie geht es weiter?")
+    await post_as(services, world.client, world.booking.id, "Wie geht es weiter?")
     deletes_at = world.ends + timedelta(days=days or 56)
 
     clock.set(deletes_at - SECOND)
@@ -85,7 +87,7 @@ async def test_changed_window_re_dates_ended_bookings(services, clock):
 async def test_shorter_window_deletes_a_room_at_once_and_announces_it(services, clock):
     world = await make_world(services, clock)
     clock.advance(timedelta(hours=1))
-    await services.rooms.post(world.client, world.booking.id, "Danke für alles.")
+    await post_as(services, world.client, world.booking.id, "Danke für alles.")
     clock.set(world.ends + timedelta(days=15))
     fates = await services.retention.consequences(world.client, RetentionWindow.TWO_WEEKS)
     assert [f.at_once for f in fates] == [True]

@@ -13,6 +13,7 @@ from store.errors import Invalid, NotFound, NotPermitted
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD, START
+from tests.sealed import history_as, post_as
 
 ACTORS = ("client", "other_client", "counsellor", "other_counsellor", "admin")
 STATES = ("before_start", "active", "ended", "deleted")
@@ -84,9 +85,9 @@ async def _world(services: Services):
 async def _attempt(services: Services, actor, action: str, booking, request) -> bool:
     try:
         if action == "read_room":
-            await services.rooms.history(actor, booking.id)
+            await history_as(services, actor, booking.id)
         elif action == "post":
-            await services.rooms.post(actor, booking.id, "Guten Morgen")
+            await post_as(services, actor, booking.id, "Guten Morgen")
         elif action == "list_booking":
             return booking.id in [b.id for b in await services.bookings.for_actor(actor)]
         elif action == "request_text":
@@ -109,7 +110,7 @@ async def test_denied_post_stores_nothing(services, clock):
     clock.set(MOMENT["active"])
     for name in ("other_client", "other_counsellor", "admin"):
         with pytest.raises((NotFound, NotPermitted)):
-            await services.rooms.post(accounts[name], booking.id, "hineingeschmuggelt")
+            await post_as(services, accounts[name], booking.id, "hineingeschmuggelt")
     row = await services.db.fetchone("SELECT count(*) FROM message")
     assert row[0] == 0
 
@@ -117,6 +118,6 @@ async def test_denied_post_stores_nothing(services, clock):
 async def test_mark_read_checks_access(services, clock):
     accounts, booking, _request = await _world(services)
     clock.set(MOMENT["active"])
-    message = await services.rooms.post(accounts["client"], booking.id, "Hallo")
+    message = await post_as(services, accounts["client"], booking.id, "Hallo")
     with pytest.raises(NotFound):
         await services.rooms.mark_read(accounts["other_counsellor"], booking.id, message.id)

@@ -11,6 +11,7 @@ import pytest
 
 from store.roles import Role
 from tests.conftest import PASSWORD, RunningServer
+from tests.sealed import post_as
 from tests.sshclient import connect
 
 MARKER = "MARKER-room-text-4b1d"
@@ -30,7 +31,7 @@ async def _caseload(world: RunningServer) -> None:
     now = world.clock.now()
     soon = await services.bookings.create(boss, "dora", "anna", 1, start=now - timedelta(days=4))
     await services.bookings.create(boss, "emil", "anna", 4)
-    await services.rooms.post(dora, soon.id, f"Heute {MARKER}")
+    await post_as(services, dora, soon.id, f"Heute {MARKER}")
     await services.account_admin.disable(boss, "bert")
 
 

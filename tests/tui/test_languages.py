@@ -25,6 +25,7 @@ from store.booking import Booking
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 from tui.app import WardroomApp
 from tui.context import SessionContext
 from tui.i18n import LANGUAGES, catalog
@@ -74,7 +75,7 @@ async def _world(services: Services, language: str) -> World:
     newcomer = await account("cleo", Role.CLIENT)
     counsellor = await account("conrad", Role.COUNSELLOR)
     booking = await services.bookings.create(admin, "carla", "conrad", weeks=4)
-    await services.rooms.post(client, booking.id, "Guten Morgen, wie geht es weiter?")
+    await post_as(services, client, booking.id, "Guten Morgen, wie geht es weiter?")
     await services.requests.file(newcomer, "Ich suche Begleitung nach der Reha.")
     return World(services, client, newcomer, counsellor, admin, booking)
 

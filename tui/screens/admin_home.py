@@ -26,7 +26,8 @@ COMMANDS = ("request_list", "match", "booking_list", "booking_extend", "booking_
 class AdminHomeScreen(HomeScreen):
     SCREEN_NAME = "admin_home"
     ROLE_KEY = "admin_home"
-    BINDINGS = [Binding("r", "refresh", "admin_home.key_refresh")]
+    BINDINGS = [Binding("r", "refresh", "admin_home.key_refresh"),
+                Binding("f7", "app.security", "security.key")]
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("admin_home.title"), self.who())

@@ -17,7 +17,8 @@ class CounsellorHomeScreen(BookingsHome):
     SCREEN_NAME = "counsellor_home"
     ROLE_KEY = "counsellor_home"
     AUTO_FOCUS = "#bookings"  # also when coming back from a room
-    BINDINGS = [Binding("enter", "open_selected", "counsellor_home.key_open", priority=True)]
+    BINDINGS = [Binding("enter", "open_selected", "counsellor_home.key_open", priority=True),
+                Binding("f7", "app.security", "security.key")]
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("counsellor_home.title"), self.who())

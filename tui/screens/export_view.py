@@ -28,7 +28,9 @@ class ExportViewScreen(WardroomScreen):
         self.query_one("#export-body").focus()
         account = self.wardroom.context.account
         assert account is not None
-        chunks = [chunk async for chunk in self.wardroom.services.export.chunks(account)]
+        # As `export` does: a one-time password's keys open no room (its setter knows it).
+        keys = None if account.must_change_password else self.wardroom.context.keys
+        chunks = [chunk async for chunk in self.wardroom.services.export.chunks(account, keys)]
         if self.is_attached:
             # Indented to be read on screen; shown as text, never as markup.
             document = json.dumps(json.loads("".join(chunks)), ensure_ascii=False, indent=2)

@@ -25,7 +25,8 @@ WINDOWS = list(RetentionWindow)
 class ProfileScreen(WardroomScreen):
     SCREEN_NAME = "profile"
     BINDINGS = [Binding("escape", "back", "key.back"),
-                Binding("f6", "second_factor", "totp.profile_key")]
+                Binding("f6", "second_factor", "totp.profile_key"),
+                Binding("f7", "app.security", "security.key")]
 
     def __init__(self) -> None:
         super().__init__()

@@ -102,11 +102,12 @@ class RegisterScreen(WardroomScreen):
             return
         services = self.wardroom.services
         try:
+            password = await services.accounts.new_password(self._value("password"))
             # The account and its acceptance of the notice it was shown are one transaction.
             async with services.db.transaction() as tx:
-                account = await services.accounts.create(
-                    self._value("username"), Role.CLIENT, self._value("password"),
-                    language=context.language, tx=tx)
+                account = await services.accounts.insert(
+                    tx, self._value("username"), Role.CLIENT, password,
+                    language=context.language)
                 await services.policy.record_acceptance(tx, account, self._version)
         except (AccountExists, InvalidUsername):
             self._say("register.not_available", "username")
@@ -114,9 +115,11 @@ class RegisterScreen(WardroomScreen):
         except WeakPassword:
             self._say("register.too_short", "password", "repeat", min=MIN_PASSWORD_LENGTH)
             return
+        context.keys = await services.account_keys.unlock(account.id, password.sealing_key)
         if self._value("request").strip():
             await services.requests.file(account, self._value("request"))
         context.account = account
         self.wardroom.follow_account()
         self.notify(self.t("register.created", name=account.username))
-        self.app.switch_screen(self.wardroom.home_screen())
+        # The recovery code comes next, shown once, then the home screen.
+        self.app.switch_screen(await self.wardroom.first_screen())

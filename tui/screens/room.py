@@ -11,7 +11,7 @@ from textual.widgets import Footer, Static, TextArea
 
 from store.booking import Booking
 from store.clock import berlin
-from store.errors import Invalid, NotFound, NotPermitted
+from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
 from store.hub import BookingChanged, MessagePosted, PresenceChanged, Subscription, room_topic
 from store.roles import Role
 from store.rooms import MAX_MESSAGE_LENGTH, PAGE_SIZE, check_message
@@ -46,12 +46,21 @@ class RoomScreen(WardroomScreen):
         self.booking = booking
         self._subscription: Subscription | None = None
         self._sending = False
+        # Held while the room is open, to open the messages the hub delivers; None while the
+        # session's keys hold no copy (access reset by staff and not yet given back).
+        self._room_key: bytes | None = None
 
     @property
     def _me(self):
         account = self.wardroom.context.account
         assert account is not None
         return account
+
+    @property
+    def _keys(self):
+        keys = self.wardroom.context.keys
+        assert keys is not None
+        return keys
 
     def _other_party(self) -> tuple[str, Role, int]:
         if self._me.id == self.booking.client_id:
@@ -82,10 +91,14 @@ class RoomScreen(WardroomScreen):
         translate_bindings(self.query_one(MessageBox), self.t)
         log = self.query_one(MessageLog)
         try:
-            page = await services.rooms.history(self._me, self.booking.id)
+            self._room_key = await services.rooms.room_key(self._me, self.booking.id,
+                                                           self._keys)
+            page = await services.rooms.history(self._me, self.booking.id, self._keys)
         except NotFound:
             self._leave("room.gone")
             return
+        except RoomSealed:
+            page = []
         log.has_older = len(page) == PAGE_SIZE
         for message in page:
             log.append(message)
@@ -93,6 +106,40 @@ class RoomScreen(WardroomScreen):
         self._show_presence()
         self._apply_state()
         self.query_one(MessageBox).focus()
+        if self._room_key is None:
+            await self._explain_sealed()
+        else:
+            await self._offer_access()
+
+    async def _explain_sealed(self) -> None:
+        """Why this person sees no text here, and the two ways back."""
+        name, _role, _id = self._other_party()
+        reset_on = await self.wardroom.services.account_keys.reset_on(self._me.id)
+        if reset_on is not None:
+            self._status(self.t("room_sealed.self_reset", name=sanitize_line(name),
+                                date=reset_on.strftime(self.t("room.date_format"))))
+        else:
+            self._status(self.t("room_sealed.self", name=sanitize_line(name)))
+
+    async def _offer_access(self) -> None:
+        """The other participant's access was reset by staff: ask whether they may read this
+        room again (nothing is resealed without a yes); a first key pair simply gets it."""
+        from tui.screens.access_confirm import AccessConfirmScreen
+
+        rooms = self.wardroom.services.rooms
+        pending = await rooms.pending_access(self._me, self.booking.id, self._keys)
+        if pending is None:
+            return
+        if pending.reset_on is None:
+            await rooms.give_access(self._me, self.booking.id, self._keys, pending.account_id)
+            return
+
+        async def answered(allow: bool | None) -> None:
+            if allow and await rooms.give_access(self._me, self.booking.id, self._keys,
+                                                 pending.account_id):
+                self.notify(self.t("access.given", name=sanitize_line(pending.username)))
+
+        self.app.push_screen(AccessConfirmScreen(pending), answered)
 
     def on_unmount(self) -> None:
         if self._subscription is not None:
@@ -105,7 +152,9 @@ class RoomScreen(WardroomScreen):
     async def _delivered(self, delivered: HubEvent) -> None:
         event = delivered.event
         if isinstance(event, MessagePosted):
-            self.query_one(MessageLog).append(event.message)
+            if self._room_key is None:
+                return
+            self.query_one(MessageLog).append(event.message.open(self._room_key))
             await self._mark_read()
         elif isinstance(event, PresenceChanged):
             self._show_presence()
@@ -131,9 +180,12 @@ class RoomScreen(WardroomScreen):
 
     def _apply_state(self) -> None:
         box = self.query_one(MessageBox)
-        writable = self.wardroom.services.rooms.writable(self._me, self.booking)
+        writable = (self._room_key is not None
+                    and self.wardroom.services.rooms.writable(self._me, self.booking))
         box.read_only = not writable
         box.disabled = not writable
+        if self._room_key is None:
+            return
         if not writable:
             deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
             self._status(self.t("room.read_only", date=deletes))
@@ -172,8 +224,8 @@ class RoomScreen(WardroomScreen):
         self._sending = True
         try:
             message = await self.wardroom.services.rooms.post(self._me, self.booking.id,
-                                                               event.text)
-        except NotPermitted:
+                                                               event.text, self._keys)
+        except (NotPermitted, RoomSealed):
             await self._recheck()
             return
         except NotFound:
@@ -218,8 +270,9 @@ class RoomScreen(WardroomScreen):
     async def _older(self, event: MessageLog.NeedOlder) -> None:
         try:
             page = await self.wardroom.services.rooms.history(self._me, self.booking.id,
+                                                              self._keys,
                                                               before_id=event.before_id)
-        except NotFound:
+        except (NotFound, RoomSealed):
             self._leave("room.access_ended")
             return
         self.query_one(MessageLog).prepend(page, has_more=len(page) == PAGE_SIZE)
