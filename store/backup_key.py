@@ -67,10 +67,8 @@ def add_recipient(path: Path, recipient: str, db_path: Path, destinations: tuple
     removed here: a recipient dropped by mistake would make the next backups unreadable to
     its identity's holder; the runbook says how to retire one by hand."""
     check_placement(path, db_path, destinations)
-    try:
-        _parse_recipient(recipient)
-    except KeyFileError:
-        raise KeyFileError(f"{recipient!r} is not an age recipient (age1…)") from None
+    if not _is_recipient(recipient):
+        raise KeyFileError(f"{recipient!r} is not an age recipient (age1…)")
     known = load_recipients(path).keys if path.exists() else ()
     if recipient in known:
         raise KeyFileError(f"{path} names the recipient {recipient} already")
@@ -102,11 +100,10 @@ def load_recipients(path: Path) -> BackupRecipients:
             raise KeyFileError(f"backup recipients {path}, line {number}: a secret key, which "
                                "the server must not hold; move it offline and keep only "
                                "recipients here (see docs/backup-runbook.md)")
-        try:
-            keys.append(_parse_recipient(line))
-        except KeyFileError:
+        if not _is_recipient(line):
             raise KeyFileError(f"backup recipients {path}, line {number}: not an age "
-                               "recipient (age1…)") from None
+                               "recipient (age1…)")
+        keys.append(line)
     if not keys:
         raise KeyFileError(f"backup recipients {path} names no recipient (add one with "
                            "`wardroom keygen`)")
@@ -137,12 +134,12 @@ def check_placement(key_path: Path, db_path: Path, destinations: tuple[Path, ...
                                "database directory or a backup destination)")
 
 
-def _parse_recipient(line: str) -> str:
+def _is_recipient(text: str) -> bool:
     try:
-        x25519.Recipient.from_str(line)
+        x25519.Recipient.from_str(text)
     except RecipientError:
-        raise KeyFileError(line) from None
-    return line
+        return False
+    return True
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
