@@ -58,9 +58,9 @@ def keygen(settings: Settings, recipient: str | None, clock: Clock | None = None
     print(f"added the recipient {new} to {path} ({len(recipients.keys)} in "
           "all); backups from now on are written to each of them", file=sys.stderr)
     if identity is not None:
-        print("The identity above is shown this once and kept nowhere else: store it offline, "
-              "apart from the backups. Without it, its backups cannot be restored.",
-              file=sys.stderr)
+        print("The identity (on standard output) is shown this once and kept nowhere else: "
+              "store it offline, apart from the backups. Without it, its backups cannot be "
+              "restored.", file=sys.stderr)
     return 0
 
 
