@@ -69,7 +69,7 @@ def add_recipient(path: Path, recipient: str, db_path: Path, destinations: tuple
     check_placement(path, db_path, destinations)
     if not _is_recipient(recipient):
         raise KeyFileError(f"{recipient!r} is not an age recipient (age1…)")
-    known = load_recipients(path).keys if path.exists() else ()
+    known = _read_recipients(path) if path.exists() else ()
     if recipient in known:
         raise KeyFileError(f"{path} names the recipient {recipient} already")
     try:
@@ -84,6 +84,15 @@ def add_recipient(path: Path, recipient: str, db_path: Path, destinations: tuple
 
 
 def load_recipients(path: Path) -> BackupRecipients:
+    keys = _read_recipients(path)
+    if not keys:
+        raise KeyFileError(f"backup recipients {path} names no recipient (add one with "
+                           "`wardroom keygen`)")
+    return BackupRecipients(keys)
+
+
+def _read_recipients(path: Path) -> tuple[str, ...]:
+    """Every recipient of the file, which must hold nothing else and be safe from others."""
     try:
         info = path.stat()
         text = path.read_text(encoding="ascii")
@@ -104,10 +113,7 @@ def load_recipients(path: Path) -> BackupRecipients:
             raise KeyFileError(f"backup recipients {path}, line {number}: not an age "
                                "recipient (age1…)")
         keys.append(line)
-    if not keys:
-        raise KeyFileError(f"backup recipients {path} names no recipient (add one with "
-                           "`wardroom keygen`)")
-    return BackupRecipients(tuple(keys))
+    return tuple(keys)
 
 
 def parse_identities(text: str, source: str) -> list[x25519.Identity]:

@@ -143,7 +143,7 @@ async def test_the_standard_age_tool_opens_a_backup(services, clock, tmp_path_fa
                                                     tmp_path):
     world = await make_world(services, clock)
     await services.rooms.post(world.client, world.booking.id, "mit age geöffnet")
-    plan = BackupPlan(tuple(tmp_path_factory.mktemp(site) for site in ("site",)),
+    plan = BackupPlan((tmp_path_factory.mktemp("site"),),
                       tmp_path_factory.mktemp("keys") / "backup.recipients")
     identity = generate_identity()
     assert plan.key_file is not None
