@@ -77,6 +77,9 @@ def add_recipient(path: Path, recipient: str, db_path: Path, destinations: tuple
     except OSError as error:
         raise KeyFileError(f"cannot write {path}: {error.strerror}") from None
     with os.fdopen(fd, "a", encoding="ascii") as out:
+        # A file edited by hand may end without a newline; its last line must stay whole.
+        if out.tell() and not path.read_text(encoding="ascii").endswith("\n"):
+            out.write("\n")
         out.write(f"# added {to_iso(now)}\n{recipient}\n")
         out.flush()
         os.fsync(out.fileno())
