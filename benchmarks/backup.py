@@ -23,6 +23,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from pyrage import x25519
 
+from benchmarks.seeding import insert_messages, room_keys
 from store.backup_key import add_recipient, generate_identity
 from store.backups import BackupPlan, Backups, backup_file_name
 from store.clock import SystemClock
@@ -50,18 +51,15 @@ async def build(db: Path, messages: int) -> None:
             bookings.append(booking)
         rng = random.Random(8)
         words = "Heute ging es besser, die Müdigkeit lässt nach und ich schlafe ruhiger".split()
-        batch = []
-        for n in range(messages):
-            booking = bookings[n % ROOMS]
-            length = rng.randint(40, 2000)
-            body = " ".join(rng.choices(words, k=length // 6))[:length]
-            batch.append((booking.id, booking.client_id, "client", now.isoformat(), body))
-            if len(batch) == 5000 or n == messages - 1:
-                async with services.db.transaction() as tx:
-                    await tx.executemany(
-                        "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                        " VALUES (?, ?, ?, ?, ?)", batch)
-                batch = []
+
+        def rows():
+            for n in range(messages):
+                booking = bookings[n % ROOMS]
+                length = rng.randint(40, 2000)
+                body = " ".join(rng.choices(words, k=length // 6))[:length]
+                yield booking.id, booking.client_id, "client", now.isoformat(), body
+
+        await insert_messages(services, await room_keys(services, PASSWORD), rows())
     finally:
         await services.close()
 
@@ -73,8 +71,9 @@ async def backup_round(db: Path, plan: BackupPlan) -> dict[str, float]:
     posted = 0
     quiet = await _max_stall(1.0)  # the machine's own noise, for comparison
     try:
-        client = await services.accounts.by_username(f"klient{ROOMS - 1}")
-        assert client is not None
+        login = await services.accounts.authenticate(f"klient{ROOMS - 1}", PASSWORD)
+        assert login is not None
+        client = login.account
         booking = (await services.bookings.for_actor(client))[0]
         done = asyncio.Event()
 
@@ -88,7 +87,8 @@ async def backup_round(db: Path, plan: BackupPlan) -> dict[str, float]:
         async def chatter() -> None:
             nonlocal posted
             while not done.is_set():
-                await services.rooms.post(client, booking.id, f"während der Sicherung {posted}")
+                await services.rooms.post(client, booking.id, f"während der Sicherung {posted}",
+                                          login.keys)
                 posted += 1
                 await asyncio.sleep(0.01)
 
