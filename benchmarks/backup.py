@@ -21,12 +21,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from pyrage import x25519
 
-from store.backup_key import create_key_file, load_key_file
+from benchmarks.seeding import insert_messages, room_keys
+from store.backup_key import add_recipient, generate_identity
 from store.backups import BackupPlan, Backups, backup_file_name
 from store.clock import SystemClock
 from store.passwords import PasswordVault
-from store.restore import restore
+from store.restore import RestoreKeys, restore
 from store.roles import Role
 from store.services import Services
 
@@ -49,18 +51,15 @@ async def build(db: Path, messages: int) -> None:
             bookings.append(booking)
         rng = random.Random(8)
         words = "Heute ging es besser, die Müdigkeit lässt nach und ich schlafe ruhiger".split()
-        batch = []
-        for n in range(messages):
-            booking = bookings[n % ROOMS]
-            length = rng.randint(40, 2000)
-            body = " ".join(rng.choices(words, k=length // 6))[:length]
-            batch.append((booking.id, booking.client_id, "client", now.isoformat(), body))
-            if len(batch) == 5000 or n == messages - 1:
-                async with services.db.transaction() as tx:
-                    await tx.executemany(
-                        "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                        " VALUES (?, ?, ?, ?, ?)", batch)
-                batch = []
+
+        def rows():
+            for n in range(messages):
+                booking = bookings[n % ROOMS]
+                length = rng.randint(40, 2000)
+                body = " ".join(rng.choices(words, k=length // 6))[:length]
+                yield booking.id, booking.client_id, "client", now.isoformat(), body
+
+        await insert_messages(services, await room_keys(services, PASSWORD), rows())
     finally:
         await services.close()
 
@@ -72,8 +71,9 @@ async def backup_round(db: Path, plan: BackupPlan) -> dict[str, float]:
     posted = 0
     quiet = await _max_stall(1.0)  # the machine's own noise, for comparison
     try:
-        client = await services.accounts.by_username(f"klient{ROOMS - 1}")
-        assert client is not None
+        login = await services.accounts.authenticate(f"klient{ROOMS - 1}", PASSWORD)
+        assert login is not None
+        client = login.account
         booking = (await services.bookings.for_actor(client))[0]
         done = asyncio.Event()
 
@@ -87,7 +87,8 @@ async def backup_round(db: Path, plan: BackupPlan) -> dict[str, float]:
         async def chatter() -> None:
             nonlocal posted
             while not done.is_set():
-                await services.rooms.post(client, booking.id, f"während der Sicherung {posted}")
+                await services.rooms.post(client, booking.id, f"während der Sicherung {posted}",
+                                          login.keys)
                 posted += 1
                 await asyncio.sleep(0.01)
 
@@ -113,7 +114,8 @@ async def _max_stall(seconds: float) -> float:
     return worst
 
 
-async def restore_round(db: Path, plan: BackupPlan, backup: int) -> dict[str, float]:
+async def restore_round(db: Path, plan: BackupPlan, keys: RestoreKeys,
+                        backup: int) -> dict[str, float]:
     vault = PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     services = await Services.open(db, vault=vault)
     try:
@@ -124,10 +126,9 @@ async def restore_round(db: Path, plan: BackupPlan, backup: int) -> dict[str, fl
         await services.erasure.erase_client(admin, victim.username, confirm=victim.username)
     finally:
         await services.close()
-    assert plan.key_file is not None
     started = time.perf_counter()
-    report = await restore(plan.destinations[1] / backup_file_name(backup), db,
-                           load_key_file(plan.key_file), SystemClock(), "benchmark")
+    report = await restore(plan.destinations[1] / backup_file_name(backup), db, keys,
+                           SystemClock(), "benchmark")
     seconds = time.perf_counter() - started
     assert report.accounts_replayed == 1
     return {"restore_s": seconds}
@@ -141,8 +142,10 @@ async def measure(messages: int, rounds: int) -> dict[str, float]:
         sites = (root / "site-a", root / "site-b")
         for site in sites:
             site.mkdir()
-        key_file = root / "backup.key"
-        create_key_file(key_file, db, sites, SystemClock().now())
+        key_file = root / "backup.recipients"
+        identity = generate_identity()
+        add_recipient(key_file, identity.recipient, db, sites, SystemClock().now())
+        keys = RestoreKeys(identities=(x25519.Identity.from_str(identity.secret),))
         plan = BackupPlan(sites, key_file)
         started = time.perf_counter()
         await build(db, messages)
@@ -151,7 +154,8 @@ async def measure(messages: int, rounds: int) -> dict[str, float]:
         results = []
         for _ in range(rounds):
             backed = await backup_round(db, plan)
-            results.append({**backed, **await restore_round(db, plan, int(backed["backup_id"]))})
+            results.append({**backed, **await restore_round(db, plan, keys,
+                                                            int(backed["backup_id"]))})
             await asyncio.sleep(1.1)  # one backup per second
     return {
         "messages": messages, "db_mb": db_mb, "build_s": build_s,

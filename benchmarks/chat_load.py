@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.sessions import cpu_seconds
 from sshd_app.host_keys import ensure_host_keys
 from store.clock import to_iso
@@ -38,6 +39,7 @@ async def prepare(db: Path, pairs: int) -> None:
                 account = await services.accounts.create(name, role, PASSWORD)
                 await services.policy.accept(account, current)
             await services.bookings.create(admin, f"client{i:02d}", f"coach{i:02d}", weeks=4)
+        await codes_seen(services)
     finally:
         await services.close()
 
@@ -46,13 +48,9 @@ async def add_history(db: Path, messages: int) -> None:
     services = await Services.open(db)
     try:
         rows = await services.db.fetchall("SELECT id, client_id FROM booking")
-        async with services.db.transaction() as tx:
-            await tx.executemany(
-                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                " VALUES (?, ?, 'client', ?, ?)",
-                ((row["id"], row["client_id"], to_iso(services.clock.now()),
-                  f"Früher {n}: heute war ein guter Tag") for row in rows
-                 for n in range(messages)))
+        await insert_messages(services, await room_keys(services, PASSWORD), (
+            (row["id"], row["client_id"], "client", to_iso(services.clock.now()),
+             f"Früher {n}: heute war ein guter Tag") for row in rows for n in range(messages)))
     finally:
         await services.close()
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from benchmarks.purge import folder_size
+from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.server_under_test import config_file, worker_flag
 from sshd_app.host_keys import ensure_host_keys
 from store.clock import to_iso
@@ -37,7 +38,6 @@ PASSWORD = "benchmark-password"
 COUNSELLORS = 50
 CLIENTS_EACH = 20
 BODY = "Heute ging es besser, die Müdigkeit lässt nach und ich schlafe ruhiger. " * 2
-BATCH = 20_000
 
 
 def fast_vault() -> PasswordVault:
@@ -67,17 +67,11 @@ async def build(db: Path, messages: int, big: int) -> dict[str, int]:
         counts = [big] + [(messages - big) // (len(rooms) - 1)] * (len(rooms) - 1)
         counts[1] += messages - sum(counts)
         sent = to_iso(start)
-        rows = ((booking_id, client_id, sent, f"{n} {BODY}")
-                for (booking_id, client_id), count in zip(rooms, counts, strict=True)
-                for n in range(count))
-        while True:
-            batch = [row for _, row in zip(range(BATCH), rows, strict=False)]
-            if not batch:
-                break
-            async with services.db.transaction() as tx:
-                await tx.executemany(
-                    "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                    " VALUES (?, ?, 'client', ?, ?)", batch)
+        await codes_seen(services)
+        await insert_messages(services, await room_keys(services, PASSWORD), (
+            (booking_id, client_id, "client", sent, f"{n} {BODY}")
+            for (booking_id, client_id), count in zip(rooms, counts, strict=True)
+            for n in range(count)))
         await services.db.checkpoint()
         return {"big": rooms[0][0], "ordinary": rooms[1][0]}
     finally:
@@ -91,9 +85,10 @@ async def store_timings(db: Path, room: int, rounds: int = 20) -> tuple[float, f
     try:
         booking = await services.bookings.get(room)
         assert booking is not None
-        client = await services.accounts.by_username(booking.client_username)
+        login = await services.accounts.authenticate(booking.client_username, PASSWORD)
         coach = await services.accounts.by_username(booking.counsellor_username)
-        assert client is not None and coach is not None
+        assert login is not None and coach is not None
+        client, keys = login.account, login.keys
         middle = await services.db.fetchone(
             "SELECT id FROM message WHERE booking_id = ? ORDER BY id LIMIT 1 OFFSET"
             " (SELECT count(*) / 2 FROM message WHERE booking_id = ?)", (room, room))
@@ -101,10 +96,10 @@ async def store_timings(db: Path, room: int, rounds: int = 20) -> tuple[float, f
         pages, olders, counts = [], [], []
         for _ in range(rounds):
             before = time.perf_counter()
-            await services.rooms.history(client, room)
+            await services.rooms.history(client, room, keys)
             pages.append(time.perf_counter() - before)
             before = time.perf_counter()
-            await services.rooms.history(client, room, before_id=middle[0])
+            await services.rooms.history(client, room, keys, before_id=middle[0])
             olders.append(time.perf_counter() - before)
             before = time.perf_counter()
             await services.rooms.unread_counts(coach)

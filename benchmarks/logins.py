@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from benchmarks.chat import ScreenWatch
+from benchmarks.seeding import codes_seen
 from benchmarks.server_under_test import (
     add_workers_option,
     config_file,
@@ -51,6 +52,7 @@ async def prepare(db: Path, sessions: int, logins: int) -> None:
             await services.policy.accept(account, current)
             if name.startswith("typist"):
                 await services.bookings.create(staff, name, "coach", weeks=4)
+        await codes_seen(services)
     finally:
         await services.close()
 

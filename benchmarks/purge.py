@@ -21,6 +21,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from benchmarks.seeding import insert_messages
 from store.clock import FrozenClock, to_iso
 from store.passwords import PasswordVault
 from store.roles import Role
@@ -53,11 +54,11 @@ async def fill(services: Services, clock: FrozenClock, rooms: int, messages: int
                                                  start=clock.now())
         count = per_room + (1 if room < extra else 0)
         sent = to_iso(clock.now() + timedelta(hours=1))
-        async with services.db.transaction() as tx:
-            await tx.executemany(
-                "INSERT INTO message (booking_id, sender_id, sender_role, sent_at, body)"
-                " VALUES (?, ?, 'client', ?, ?)",
-                ((booking.id, client.id, sent, f"{i} {BODY}") for i in range(count)))
+        login = await services.accounts.authenticate(client.username, PASSWORD)
+        assert login is not None
+        keys = {booking.id: await services.rooms.room_key(client, booking.id, login.keys)}
+        await insert_messages(services, keys, ((booking.id, client.id, "client", sent,
+                                                f"{i} {BODY}") for i in range(count)))
     await services.db.checkpoint()
 
 

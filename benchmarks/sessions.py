@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.seeding import codes_seen
 from benchmarks.server_under_test import (
     add_workers_option,
     config_file,
@@ -59,6 +60,7 @@ async def prepare(db: Path, count: int) -> None:
             account = await services.accounts.create(f"bench{i:04d}", Role.CLIENT, PASSWORD)
             # The consent screen is not what is measured: accept the notice up front.
             await services.policy.accept(account, await services.policy.current())
+        await codes_seen(services)
     finally:
         await services.close()
 

@@ -90,7 +90,9 @@ class WardroomSSHServer(asyncssh.SSHServer):
         async def validate(username: str, key_data: bytes, msg: bytes,
                            signature: bytes) -> bool:
             valid = await check(username, key_data, msg, signature)
-            if valid and msg:
+            if not msg:
+                return valid  # the offer: "acceptable", so the client signs
+            if valid:
                 self._key_proof = username
             return False
 

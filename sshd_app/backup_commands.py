@@ -1,5 +1,6 @@
-"""The host's backup commands: `wardroom keygen` makes the backup key, `wardroom restore`
-puts a backup in place of the stopped server's database."""
+"""The host's backup commands: `wardroom keygen` makes an age identity for the operator and
+gives the server only its recipient, `wardroom restore` puts a backup in place of the stopped
+server's database with the identity the operator brings."""
 
 from __future__ import annotations
 
@@ -7,15 +8,27 @@ import getpass
 import sys
 from pathlib import Path
 
+from pyrage import x25519
+
 from sshd_app.config import Settings
-from store.backup_key import KeyFileError, create_key_file, load_key_file
+from store.backup_file_v1 import load_v1_key
+from store.backup_key import (
+    KeyFileError,
+    add_recipient,
+    generate_identity,
+    identity_text,
+    parse_identities,
+)
 from store.clock import Clock, SystemClock, berlin_minute
 from store.database_lock import DatabaseInUse
 from store.errors import Invalid
-from store.restore import restore
+from store.restore import RestoreKeys, restore
 
-_WHERE_IS_THE_KEY = ("wardroom: name the key file: --key-file FILE, or backup_key_file in the "
-                     "settings")
+_WHERE_IS_THE_KEY = ("wardroom: name the recipients file: --key-file FILE, or backup_key_file "
+                     "in the settings")
+_NO_IDENTITY = ("wardroom: restore needs the offline age identity: --identity FILE, or "
+                "--identity - to read it from standard input (--old-key FILE for a backup in "
+                "the old format); nothing was restored")
 
 
 def _fail(message: str) -> int:
@@ -23,32 +36,46 @@ def _fail(message: str) -> int:
     return 1
 
 
-def keygen(settings: Settings, clock: Clock | None = None) -> int:
+def keygen(settings: Settings, recipient: str | None, clock: Clock | None = None) -> int:
+    """Without `recipient`: a new identity on standard output, the only copy there will be,
+    and its recipient added to the file; what to do with it goes to standard error, so
+    `wardroom keygen > FILE` writes a clean identity file."""
     if not settings.backup_key_file:
         print(_WHERE_IS_THE_KEY, file=sys.stderr)
         return 2
     path = Path(settings.backup_key_file)
+    now = (clock or SystemClock()).now()
+    identity = generate_identity() if recipient is None else None
+    new = identity.recipient if identity is not None else str(recipient)
     try:
-        key = create_key_file(path, Path(settings.db),
-                              tuple(Path(d) for d in settings.backup_destinations),
-                              (clock or SystemClock()).now())
+        recipients = add_recipient(path, new, Path(settings.db),
+                                   tuple(Path(d) for d in settings.backup_destinations), now)
     except KeyFileError as error:
         return _fail(str(error))
-    print(f"created {path} with the backup key {key.key_id}")
-    print("Keep a copy offline and apart from the backups: without it no backup can be "
-          "restored.")
+    if identity is not None:
+        sys.stdout.write(identity_text(identity, now))
+        sys.stdout.flush()
+    print(f"added the recipient {new} to {path} ({len(recipients.keys)} in "
+          "all); backups from now on are written to each of them", file=sys.stderr)
+    if identity is not None:
+        print("The identity (on standard output) is shown this once and kept nowhere else: "
+              "store it offline, apart from the backups. Without it, its backups cannot be "
+              "restored.", file=sys.stderr)
     return 0
 
 
-async def restore_backup(settings: Settings, backup: Path, without_ledger: bool,
+async def restore_backup(settings: Settings, backup: Path, identity: str | None,
+                         old_key: str | None, without_ledger: bool,
                          clock: Clock | None = None) -> int:
-    if not settings.backup_key_file:
-        print(_WHERE_IS_THE_KEY, file=sys.stderr)
+    if identity is None and old_key is None:
+        print(_NO_IDENTITY, file=sys.stderr)
         return 2
     db_path = Path(settings.db)
     try:
-        key = load_key_file(Path(settings.backup_key_file))
-        report = await restore(backup, db_path, key, clock or SystemClock(),
+        keys = RestoreKeys(
+            identities=tuple(_read_identities(identity)) if identity is not None else (),
+            old_key=load_v1_key(Path(old_key)) if old_key is not None else None)
+        report = await restore(backup, db_path, keys, clock or SystemClock(),
                                f"host:{getpass.getuser()}", without_ledger=without_ledger)
     except (Invalid, DatabaseInUse) as error:
         return _fail(f"{error}; nothing was restored")
@@ -67,3 +94,10 @@ async def restore_backup(settings: Settings, backup: Path, without_ledger: bool,
     print(f"retention: {report.retention_rooms} rooms with {report.retention_messages} "
           "messages deleted")
     return 0
+
+
+def _read_identities(identity: str) -> list[x25519.Identity]:
+    if identity == "-":
+        return parse_identities(sys.stdin.read(), "standard input")
+    return parse_identities(Path(identity).read_text(encoding="ascii", errors="replace"),
+                            identity)

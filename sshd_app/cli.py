@@ -64,10 +64,14 @@ def build_parser() -> argparse.ArgumentParser:
         show.add_argument(flag, metavar=metavar)
     show.add_argument("--json", action="store_true", help="as a JSON object")
 
-    keygen = sub.add_parser("keygen", help="create the backup key file (never overwrites one)")
+    keygen = sub.add_parser(
+        "keygen", help="make a backup identity: print it once, add only its recipient to the "
+                       "recipients file")
     keygen.add_argument("--key-file", metavar="FILE",
-                        help="where to put it (default: backup_key_file of the settings); "
-                             "outside the database directory")
+                        help="the recipients file (default: backup_key_file of the settings); "
+                             "outside the database directory and the destinations")
+    keygen.add_argument("--recipient", metavar="AGE1…",
+                        help="add this existing age recipient instead of making an identity")
     keygen.add_argument("--db", metavar="PATH")
     keygen.add_argument("--config", metavar="FILE")
 
@@ -76,8 +80,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "and retention")
     restore.add_argument("backup", metavar="BACKUP", help="a wardroom-<id>.backup file")
     restore.add_argument("--db", metavar="PATH")
-    restore.add_argument("--key-file", metavar="FILE",
-                         help="the key the backup was made with (default: backup_key_file)")
+    restore.add_argument("--identity", metavar="FILE",
+                         help="the offline age identity file ('-': read it from standard "
+                              "input)")
+    restore.add_argument("--old-key", metavar="FILE",
+                         help="for a backup made before backups were age files: the old "
+                              "backup key file")
     restore.add_argument("--config", metavar="FILE")
     restore.add_argument("--without-ledger", action="store_true",
                          help="the database is lost: restore without replaying its erasure "
@@ -133,14 +141,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_settings(args.config, flags=_serve_flags(args))
             sys.stdout.write(describe(settings, as_json=args.json))
             return 0
-        if args.command in ("keygen", "restore"):
-            from sshd_app.backup_commands import keygen, restore_backup
+        if args.command == "keygen":
+            from sshd_app.backup_commands import keygen
 
-            settings = load_settings(args.config, flags={"db": args.db,
-                                                         "backup_key_file": args.key_file})
-            if args.command == "keygen":
-                return keygen(settings)
-            return asyncio.run(restore_backup(settings, Path(args.backup), args.without_ledger))
+            return keygen(load_settings(args.config, flags={"db": args.db,
+                                                            "backup_key_file": args.key_file}),
+                          args.recipient)
+        if args.command == "restore":
+            from sshd_app.backup_commands import restore_backup
+
+            return asyncio.run(restore_backup(load_settings(args.config, flags={"db": args.db}),
+                                              Path(args.backup), args.identity, args.old_key,
+                                              args.without_ledger))
     except ConfigError as error:
         print(f"wardroom: {error}", file=sys.stderr)
         return 2

@@ -90,8 +90,9 @@ EXPLANATIONS = {
                "cannot connect.",
     "backup_destinations": "Directories that each receive every encrypted backup (one per "
                            "site); a list, or paths joined by ':' in the environment.",
-    "backup_key_file": "The backup key made by `wardroom keygen`; outside the database "
-                       "directory and the destinations.",
+    "backup_key_file": "The age recipients (public keys) backups are encrypted to, made by "
+                       "`wardroom keygen`; outside the database directory and the "
+                       "destinations.",
     "backup_interval_hours": "Hours between two scheduled backups.",
     "backup_max_age_days": "Days after which a backup is deleted (at most 56, 8 weeks).",
     "workers": "Server processes sharing the port, so that sessions use every core "

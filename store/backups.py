@@ -1,12 +1,12 @@
 """Encrypted backups of the live database at every destination, and their deletion by age.
 
 Where a backup's metadata lives: in the backup files, not in a table. A file is named
-`wardroom-<id>.backup`, its id being the UTC second it was taken (YYYYMMDDHHMMSS), and its
-header repeats that time and names the key it needs. A table in the main database would itself
-be inside every backup, so a restore would bring back a list that forgets every later backup
-(which then would never be deleted) and names files long gone. The destinations are the truth
-about which backups exist, and headers are read without the key, so listing and rotation work
-after a restore, with the database lost, and for a destination that was offline for a while.
+`wardroom-<id>.backup`, its id being the UTC second it was taken (YYYYMMDDHHMMSS). A table in
+the main database would itself be inside every backup, so a restore would bring back a list
+that forgets every later backup (which then would never be deleted) and names files long gone.
+The destinations are the truth about which backups exist, and names and formats are read
+without any key, so listing and rotation work after a restore, with the database lost, and for
+a destination that was offline for a while.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from typing import BinaryIO
 from store.access import require_scope
 from store.accounts import Account
 from store.audit import AuditTrail
-from store.backup_file import BackupUnreadable, encrypt, read_header
-from store.backup_key import BackupKey, load_key_file
+from store.backup_file import is_age, seal
+from store.backup_file_v1 import is_v1
+from store.backup_key import BackupRecipients, load_recipients
 from store.clock import Clock
 from store.database import Database, copy_database
 from store.errors import Invalid
@@ -61,7 +62,7 @@ class StoredBackup:
     created_at: datetime
     deletes_at: datetime
     copies: tuple[Path, ...]  # one file per destination that holds it
-    key_id: str | None  # None when no copy's header can be read
+    format: str | None  # "age", or "wardroom-v1" before age; None when no copy is readable
 
     @property
     def destinations(self) -> tuple[Path, ...]:
@@ -89,6 +90,12 @@ def backup_id(created_at: datetime) -> int:
 
 def backup_file_name(backup: int) -> str:
     return f"wardroom-{backup}.backup"
+
+
+def created_at_of(path: Path) -> datetime | None:
+    """When the backup at `path` was taken, by its name; None for a name not a backup's."""
+    found = _FINAL.fullmatch(path.name)
+    return _created_at(found[1]) if found else None
 
 
 def _created_at(backup: str) -> datetime | None:
@@ -135,11 +142,11 @@ class Backups:
     async def take(self, actor_name: str) -> BackupResult:
         """Copy the database, seal it, write it to every destination; the audit names the
         id. Fails only when no destination took it."""
-        key = await asyncio.to_thread(load_key_file, self._key_file())
+        recipients = await asyncio.to_thread(load_recipients, self._key_file())
         created_at = self._db.clock.now().replace(microsecond=0)
         # One worker thread does copy, sealing and shredding: a cancelled caller cannot
         # leave the plaintext copy behind, the thread finishes and removes it.
-        result = await asyncio.to_thread(self._seal_everywhere, key, created_at)
+        result = await asyncio.to_thread(self._seal_everywhere, recipients, created_at)
         if not result.written:
             raise BackupFailed("backup failed at every destination: " + "; ".join(
                 f"{place}: {why}" for place, why in result.failed.items()))
@@ -148,7 +155,8 @@ class Backups:
                  len(self.plan.destinations))
         return result
 
-    def _seal_everywhere(self, key: BackupKey, created_at: datetime) -> BackupResult:
+    def _seal_everywhere(self, recipients: BackupRecipients,
+                         created_at: datetime) -> BackupResult:
         result = BackupResult(backup_id(created_at), created_at)
         name = backup_file_name(result.id)
         if any((place / name).exists() for place in self.plan.destinations):
@@ -162,7 +170,7 @@ class Backups:
             copy_database(self._db.path, snapshot)
             for place in self.plan.destinations:
                 try:
-                    _write_new(place / name, lambda out: encrypt(snapshot, out, key, created_at))
+                    _write_new(place / name, lambda out: seal(snapshot, out, recipients))
                     result.written.append(place)
                 except OSError as error:
                     result.failed[place] = _reason(error)
@@ -196,7 +204,7 @@ class Backups:
         for backup, (created_at, paths) in sorted(copies.items()):
             inventory.backups.append(StoredBackup(
                 backup, created_at, created_at + self.plan.max_age, tuple(paths),
-                _first_key_id(paths)))
+                _first_format(paths)))
         return inventory
 
     async def rotate(self, inventory: Inventory, actor_name: str) -> list[int]:
@@ -222,7 +230,7 @@ class Backups:
         now = self._db.clock.now()
         failed: dict[Path, str] = {}
         for backup in inventory.backups:
-            if backup.deletes_at <= now or backup.key_id is None:
+            if backup.deletes_at <= now or backup.format is None:
                 continue
             source = backup.copies[0]
             for place in self.plan.destinations:
@@ -266,11 +274,14 @@ def _copy_bytes(source: Path, out: BinaryIO) -> None:
         shutil.copyfileobj(src, out, 1 << 20)
 
 
-def _first_key_id(paths: list[Path]) -> str | None:
+def _first_format(paths: list[Path]) -> str | None:
     for path in paths:
         try:
-            return read_header(path).key_id
-        except (OSError, BackupUnreadable):
+            if is_age(path):
+                return "age"
+            if is_v1(path):
+                return "wardroom-v1"
+        except OSError:
             continue
     return None
 

@@ -2,9 +2,9 @@
 
 The order keeps unerased data from ever lying where a server could serve it:
 1. the database's lock, exclusively: no server and no admin command has it open;
-2. the backup decrypted beside the database into a temporary file (each chunk authenticated
-   before it is written) and checked with PRAGMA integrity_check; a failure stops here with
-   the database untouched;
+2. the backup decrypted beside the database into a temporary file (with the operator's age
+   identity, or the old key for a backup made before age) and checked with PRAGMA
+   integrity_check; a failure stops here with the database untouched;
 3. the erasure ledger read from the current database, the one place that knows which
    erasures came after the backup, and with it the standing decisions that protect data
    (StandingDecisions: retention choices, booking ends, disabled accounts, passwords);
@@ -30,10 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from pyrage import x25519
+
+from store import backup_file_v1
 from store.audit import AuditTrail
-from store.backup_file import BackupHeader, BackupUnreadable, decrypt
-from store.backup_key import BackupKey
-from store.backups import backup_id
+from store.backup_file import BackupUnreadable, is_age, unseal
+from store.backups import backup_id, created_at_of
 from store.clock import Clock, from_iso
 from store.database import Database, DatabaseError, Transaction, integrity_problems
 from store.database_lock import holding
@@ -56,6 +58,15 @@ class LedgerUnavailable(Invalid):
 _KEY_COLUMNS = ("id, account_id, public_key, sealed_by_password, sealed_by_recovery,"
                 " recovery_code_sealed, recovery_code_shown, created_on, reset_by_staff,"
                 " retired_on")
+
+
+@dataclass(frozen=True)
+class RestoreKeys:
+    """What opens a backup: the age identities, or for a backup made before age, the old key.
+    Neither is ever kept by the server; the operator brings them to a restore."""
+
+    identities: tuple[x25519.Identity, ...] = ()
+    old_key: backup_file_v1.V1Key | None = None
 
 
 @dataclass(frozen=True)
@@ -98,8 +109,12 @@ def aside_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".pre-restore")
 
 
-async def restore(backup: Path, db_path: Path, key: BackupKey, clock: Clock, actor_name: str,
-                  *, without_ledger: bool = False) -> RestoreReport:
+async def restore(backup: Path, db_path: Path, keys: RestoreKeys, clock: Clock,
+                  actor_name: str, *, without_ledger: bool = False) -> RestoreReport:
+    created_at = created_at_of(backup)
+    if created_at is None:
+        raise Invalid(f"{backup.name} is not named like a backup (wardroom-<id>.backup, the id "
+                      "being when it was taken); give it back its name")
     with holding(db_path, exclusive=True):
         if await asyncio.to_thread(aside_path(db_path).exists):
             raise Invalid(f"{aside_path(db_path)} is left from a restore that did not finish; "
@@ -107,13 +122,13 @@ async def restore(backup: Path, db_path: Path, key: BackupKey, clock: Clock, act
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.restore-")
         restored = Path(name)
         try:
-            header = await asyncio.to_thread(_decrypt_into, backup, fd, key)
+            await asyncio.to_thread(_decrypt_into, backup, fd, keys)
             if problems := await integrity_problems(restored):
                 raise BackupUnreadable(f"the database inside the backup is damaged: "
                                        f"{problems[0]}")
             current, decisions = (([], StandingDecisions([], [])) if without_ledger
                                    else await _current_state(db_path, clock))
-            report = await _bring_up_to_date(restored, header, current, decisions, clock,
+            report = await _bring_up_to_date(restored, created_at, current, decisions, clock,
                                              actor_name)
             await asyncio.to_thread(_swap, restored, db_path)
         except BaseException:
@@ -122,12 +137,23 @@ async def restore(backup: Path, db_path: Path, key: BackupKey, clock: Clock, act
     return report
 
 
-def _decrypt_into(backup: Path, fd: int, key: BackupKey) -> BackupHeader:
+def _decrypt_into(backup: Path, fd: int, keys: RestoreKeys) -> None:
     with os.fdopen(fd, "wb") as out:
-        header = decrypt(backup, out, key)
+        if is_age(backup):
+            if not keys.identities:
+                raise BackupUnreadable("this backup is an age file: it needs the age identity "
+                                       "(--identity)")
+            unseal(backup, out, list(keys.identities))
+        elif backup_file_v1.is_v1(backup):
+            if keys.old_key is None:
+                raise BackupUnreadable("this backup is in the old wardroom format, made before "
+                                       "age: it needs the old key file (--old-key)")
+            backup_file_v1.decrypt(backup, out, keys.old_key)
+        else:
+            raise BackupUnreadable("not a wardroom backup: neither an age file nor the old "
+                                   "format")
         out.flush()
         os.fsync(out.fileno())
-    return header
 
 
 async def _current_state(db_path: Path,
@@ -207,9 +233,9 @@ async def _carry_keys(tx: Transaction, decisions: StandingDecisions) -> None:
                 (booking_id, key_id, sealed, key_id, booking_id))
 
 
-async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[ErasureEntry],
-                            decisions: StandingDecisions, clock: Clock,
-                            actor_name: str) -> RestoreReport:
+async def _bring_up_to_date(restored: Path, created_at: datetime,
+                            current: list[ErasureEntry], decisions: StandingDecisions,
+                            clock: Clock, actor_name: str) -> RestoreReport:
     db = await Database.open(restored, clock)
     try:
         known = set(await erasures_since(db))
@@ -219,7 +245,7 @@ async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[
             for entry in pending:
                 await _replay(tx, entry)
             carried = await _carry_over(tx, decisions)
-            await audit.record(tx, actor_name, "backup.restore", backup_id(header.created_at))
+            await audit.record(tx, actor_name, "backup.restore", backup_id(created_at))
             tx.mark_erasure()
         hub = Hub()
         purged = await RetentionTask(db, hub, audit,
@@ -227,7 +253,7 @@ async def _bring_up_to_date(restored: Path, header: BackupHeader, current: list[
     finally:
         await db.close()
     return RestoreReport(
-        backup_id(header.created_at), header.created_at,
+        backup_id(created_at), created_at,
         rooms_replayed=sum(e.kind is ErasureKind.ROOM for e in pending),
         accounts_replayed=sum(e.kind is ErasureKind.ACCOUNT for e in pending),
         retention_rooms=len(purged.rooms), retention_messages=purged.messages,

@@ -183,6 +183,12 @@ class WardRooms:
             if pending is not None and pending.reset_on is None:
                 await self._keys.grant(keys, booking, pending.account_id)
 
+    async def locked(self, actor: Account, keys: Keyring) -> list[int]:
+        """The rooms this person may read but their keys cannot open (after a staff reset)."""
+        now = self._db.clock.now()
+        return [b.id for b in await self._bookings.for_actor(actor)
+                if can_read_room(actor, b, now) and await self._keys.open(keys, b.id) is None]
+
     async def pending_access(self, actor: Account, booking_id: int,
                              keys: Keyring) -> PendingAccess | None:
         """Whose access to this room this session could give back (see RoomKeys.pending)."""

@@ -141,7 +141,8 @@ class WardroomApp(App[int]):
         account_keys = self.services.account_keys
         if not self.context.recovery_offered:
             reset_on = await account_keys.reset_on(account.id)
-            if reset_on is not None and await account_keys.can_recover(account.id):
+            if (reset_on is not None and await account_keys.can_recover(account.id)
+                    and await self.services.rooms.locked(account, keys)):
                 return RecoveryScreen(gate=True, reset_on=reset_on)
         code = await account_keys.unshown_recovery_code(keys)
         if code is not None:

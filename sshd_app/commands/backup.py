@@ -1,7 +1,8 @@
 """`admin backup create|list`: encrypted backups in every destination, and when each goes.
 
-Destinations and key come from the settings (backup_destinations, backup_key_file): over SSH
-the running server's, locally those `wardroom admin` reads. Paths are on the server host.
+Destinations and recipients come from the settings (backup_destinations, backup_key_file):
+over SSH the running server's, locally those `wardroom admin` reads. Paths are on the server
+host.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 from sshd_app.commands.dates import stamp
 from sshd_app.commands.framework import EXIT_OK, CommandContext, CommandFailed, add_json, group
 from sshd_app.config import ConfigError, Settings
-from store.backup_key import KeyFileError, check_placement, load_key_file
+from store.backup_key import KeyFileError, check_placement, load_recipients
 from store.backups import BackupPlan, Backups
 from store.clock import berlin_minute
 
@@ -25,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     create = actions.add_parser(
         "create", help="back up the database now, to every destination",
-        description="Copy the database with SQLite's online backup API, encrypt it with the "
-                    "backup key and write it to every destination; prints the backup's id. "
+        description="Copy the database with SQLite's online backup API, encrypt it to the "
+                    "backup recipients with age and write it to every destination; prints "
+                    "the backup's id. "
                     "A destination that fails is named on stderr and filled in later by the "
                     "server's schedule.")
     add_json(create)
@@ -42,8 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def backup_plan(settings: Settings) -> BackupPlan:
-    """The backup settings, checked: a key is needed once there are destinations, and it lies
-    neither beside the database nor in a destination."""
+    """The backup settings, checked: recipients are needed once there are destinations, and
+    their file lies neither beside the database nor in a destination."""
     destinations = tuple(dict.fromkeys(Path(d) for d in settings.backup_destinations))
     key_file = Path(settings.backup_key_file) if settings.backup_key_file else None
     if destinations:
@@ -52,7 +54,7 @@ def backup_plan(settings: Settings) -> BackupPlan:
                               "(make one with `wardroom keygen`)")
         try:
             check_placement(key_file, Path(settings.db), destinations)
-            load_key_file(key_file)
+            load_recipients(key_file)
         except KeyFileError as error:
             raise ConfigError(f"backup_key_file: {error}") from None
     return BackupPlan(destinations, key_file, timedelta(days=settings.backup_max_age_days),
@@ -87,7 +89,7 @@ async def list_backups(ctx: CommandContext, args: argparse.Namespace) -> int:
             "id": b.id, "created": stamp(b.created_at),
             "age_seconds": int((now - b.created_at).total_seconds()),
             "deletes": stamp(b.deletes_at), "destinations": [str(d) for d in b.destinations],
-            "key_id": b.key_id,
+            "format": b.format,
         } for b in inventory.backups])
         return EXIT_OK
     rows: list[list[object]] = []

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from store.access import is_staff
+from store.accounts import Account
 from store.booking import Booking, BookingState
 from store.database import Database, Transaction
+from store.errors import NotPermitted
 from store.sealing.crypto import (
     SealBroken,
     encrypt_message,
@@ -18,6 +21,13 @@ from store.sealing.crypto import (
 from store.sealing.keyring import Keyring
 
 _ACTIVE_KEY = "SELECT id, public_key FROM account_key WHERE account_id = ? AND retired_on IS NULL"
+
+
+@dataclass(frozen=True)
+class SealStatus:
+    rooms: int
+    unsealed_rooms: int  # still holding text from before sealing, until a participant logs in
+    accounts_without_keys: int  # accounts from before sealing that have not logged in since
 
 
 @dataclass(frozen=True)
@@ -151,7 +161,18 @@ class RoomKeys:
         return sealed
 
     async def unsealed_rooms(self) -> int:
-        """Rooms still holding text from before sealing (for `admin seal status`)."""
+        """Rooms still holding text from before sealing (`admin seal status`)."""
         row = await self._db.fetchone(
             "SELECT count(DISTINCT booking_id) FROM message WHERE sealed IS NULL")
         return int(row[0])
+
+    async def status(self, actor: Account) -> SealStatus:
+        """Counts only, for staff: how far an upgraded database is sealed."""
+        if not is_staff(actor):
+            raise NotPermitted("only staff see the sealing status")
+        rooms = await self._db.fetchone("SELECT count(*) FROM booking")
+        accounts = await self._db.fetchone(
+            "SELECT count(*) FROM account a WHERE NOT EXISTS (SELECT 1 FROM account_key k"
+            " WHERE k.account_id = a.id AND k.retired_on IS NULL)")
+        return SealStatus(rooms=int(rooms[0]), unsealed_rooms=await self.unsealed_rooms(),
+                          accounts_without_keys=int(accounts[0]))

@@ -16,7 +16,7 @@ import pytest
 
 from sshd_app.commands.framework import build_parser
 from sshd_app.config import Settings
-from store.backup_key import create_key_file
+from store.backup_key import add_recipient, generate_identity
 from store.clock import FrozenClock
 from store.roles import Role
 from tests.conftest import RunningServer
@@ -74,9 +74,10 @@ def test_every_admin_command_is_searched():
 def settings(settings: Settings, tmp_path_factory: pytest.TempPathFactory,
              clock: FrozenClock) -> Settings:
     """Backups configured, so `backup create` and `backup list` really run."""
-    key_file = tmp_path_factory.mktemp("keys") / "backup.key"
+    key_file = tmp_path_factory.mktemp("keys") / "backup.recipients"
     destination = tmp_path_factory.mktemp("backups")
-    create_key_file(key_file, Path(settings.db), (destination,), clock.now())
+    add_recipient(key_file, generate_identity().recipient, Path(settings.db), (destination,),
+                  clock.now())
     settings.backup_destinations = (str(destination),)
     settings.backup_key_file = str(key_file)
     return settings

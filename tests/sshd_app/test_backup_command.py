@@ -1,5 +1,6 @@
 """`admin backup create|list` over SSH and locally, the schedule inside the server, the backup
-settings, and `wardroom keygen` / `wardroom restore` as the operator runs them."""
+settings, and `wardroom keygen` / `wardroom restore` as the operator runs them: the identity
+goes to the operator and nowhere else, and a restore works only with it."""
 
 from __future__ import annotations
 
@@ -13,18 +14,20 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import pyrage
 import pytest
+from pyrage import ssh, x25519
 
 from sshd_app.cli import local_admin
 from sshd_app.commands.backup import backup_plan
 from sshd_app.commands.dates import stamp
 from sshd_app.config import ConfigError, Settings, load_settings
-from store.backup_key import create_key_file
-from store.backups import MAX_AGE, backup_file_name
+from store.backup_key import add_recipient, generate_identity
+from store.backups import MAX_AGE, backup_file_name, backup_id
 from store.roles import Role
 from store.services import Services
 from tests.backup_world import backup_plan as store_backup_plan
-from tests.backup_world import backups_for
+from tests.backup_world import backups_for, files_in, old_key_file, write_old_backup
 from tests.conftest import PASSWORD, START, RunningServer
 from tests.retention_world import make_world
 from tests.sealed import post_as
@@ -38,11 +41,12 @@ SITES = ("site-a", "site-b")
 @pytest.fixture
 def settings(tmp_path: Path, host_keys_dir: Path,
              tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The test server with two backup destinations and a key, none beside the database."""
+    """The test server with two backup destinations and a recipient, none beside the
+    database."""
     db = tmp_path / "wardroom.db"
     sites = tuple(tmp_path_factory.mktemp(site) for site in SITES)
-    key_file = tmp_path_factory.mktemp("keys") / "backup.key"
-    create_key_file(key_file, db, sites, START)
+    key_file = tmp_path_factory.mktemp("keys") / "backup.recipients"
+    add_recipient(key_file, generate_identity().recipient, db, sites, START)
     return Settings(listen="127.0.0.1:0", db=str(db), host_keys=str(host_keys_dir),
                     second_factor_required=False,
                     backup_destinations=tuple(map(str, sites)), backup_key_file=str(key_file))
@@ -92,6 +96,7 @@ async def test_create_prints_the_id_and_list_shows_where_and_until_when(admin):
     assert entry["deletes"] == stamp(created_at + MAX_AGE)
     assert entry["destinations"] == sites
     assert entry["age_seconds"] == 60
+    assert entry["format"] == "age"
     for site in sites:
         copy = Path(site) / backup_file_name(backup)
         assert stat.S_IMODE(copy.stat().st_mode) == 0o600
@@ -162,67 +167,178 @@ def test_destinations_come_as_a_list_or_joined_like_path(tmp_path):
         load_settings(str(config), environ={})
 
 
-def test_destinations_need_a_key_kept_apart(tmp_path, tmp_path_factory):
+def test_destinations_need_recipients_kept_apart(tmp_path, tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     db = tmp_path / "wardroom.db"
+    recipient = generate_identity().recipient
+
+    def plan_with(key_file: Path) -> None:
+        backup_plan(Settings(db=str(db), backup_destinations=(str(site),),
+                             backup_key_file=str(key_file)))
+
     with pytest.raises(ConfigError, match="backup_key_file: needed"):
         backup_plan(Settings(db=str(db), backup_destinations=(str(site),)))
-    beside = tmp_path / "backup.key"
-    beside.write_text("0" * 64 + "\n")
-    beside.chmod(0o600)
+    beside = tmp_path / "backup.recipients"
+    beside.write_text(recipient + "\n")
     with pytest.raises(ConfigError, match="must not lie in"):
-        backup_plan(Settings(db=str(db), backup_destinations=(str(site),),
-                             backup_key_file=str(beside)))
-    elsewhere = tmp_path_factory.mktemp("keys") / "backup.key"
-    elsewhere.write_text("0" * 64 + "\n")
-    elsewhere.chmod(0o644)
-    with pytest.raises(ConfigError, match="chmod 600"):
-        backup_plan(Settings(db=str(db), backup_destinations=(str(site),),
-                             backup_key_file=str(elsewhere)))
+        plan_with(beside)
+    elsewhere = tmp_path_factory.mktemp("keys") / "backup.recipients"
+    elsewhere.write_text(recipient + "\n")
+    elsewhere.chmod(0o644)  # a public key may be read by anyone
+    plan_with(elsewhere)
+    elsewhere.chmod(0o664)  # but not changed: it decides who reads every later backup
+    with pytest.raises(ConfigError, match="chmod go-w"):
+        plan_with(elsewhere)
 
 
-async def _wardroom(*args: str) -> tuple[int, str, str]:
+@pytest.mark.parametrize("secret", [
+    str(x25519.Identity.generate()),
+    "0123456789abcdef" * 4,  # a key file of the old format
+])
+def test_the_server_refuses_to_hold_a_secret_key(tmp_path, tmp_path_factory, secret):
+    key_file = tmp_path_factory.mktemp("keys") / "backup.recipients"
+    key_file.write_text(f"{generate_identity().recipient}\n{secret}\n")
+    key_file.chmod(0o600)
+    with pytest.raises(ConfigError, match="line 2: a secret key") as refused:
+        backup_plan(Settings(db=str(tmp_path / "wardroom.db"),
+                             backup_destinations=(str(tmp_path_factory.mktemp("site")),),
+                             backup_key_file=str(key_file)))
+    assert secret not in str(refused.value)
+
+
+async def _wardroom(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARDROOM_")}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "sshd_app.cli", *args, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE, env=env)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+        sys.executable, "-m", "sshd_app.cli", *args, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, env=env)
+    out, err = await asyncio.wait_for(process.communicate(stdin), 60)
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
 
-async def test_keygen_makes_a_private_key_file_once_and_never_beside_the_database(
+async def test_keygen_prints_the_identity_once_and_keeps_only_its_recipient(
         tmp_path, tmp_path_factory):
     db = tmp_path / "wardroom.db"
-    key_file = tmp_path_factory.mktemp("keys") / "backup.key"
+    key_file = tmp_path_factory.mktemp("keys") / "backup.recipients"
+    keygen = ("keygen", "--db", str(db), "--key-file", str(key_file))
 
-    code, out, _err = await _wardroom("keygen", "--db", str(db), "--key-file", str(key_file))
-    assert code == 0 and "created" in out
+    code, out, err = await _wardroom(*keygen)
+    assert code == 0, err
+    identity = x25519.Identity.from_str(out.splitlines()[-1])  # age-keygen's file layout
+    recipient = str(identity.to_public())
+    assert f"# public key: {recipient}" in out and "offline" in err
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    first = key_file.read_bytes()
+    assert "AGE-SECRET-KEY-" not in key_file.read_text()
+    assert _recipients(key_file) == [recipient]
 
-    code, _out, err = await _wardroom("keygen", "--db", str(db), "--key-file", str(key_file))
-    assert code == 1 and "never overwritten" in err
-    assert key_file.read_bytes() == first
+    # a second holder: another identity, added beside the first, which stays
+    code, out, err = await _wardroom(*keygen)
+    assert code == 0, err
+    second = str(x25519.Identity.from_str(out.splitlines()[-1]).to_public())
+    assert _recipients(key_file) == [recipient, second]
 
-    code, _out, err = await _wardroom("keygen", "--db", str(db), "--key-file",
-                                      str(tmp_path / "backup.key"))
-    assert code == 1 and "must not lie in" in err
-    assert not (tmp_path / "backup.key").exists()
+    # an existing recipient, e.g. made with age-keygen on the operator's own machine
+    existing = generate_identity().recipient
+    code, out, err = await _wardroom(*keygen, "--recipient", existing)
+    assert code == 0 and out == "" and existing in err
+    assert _recipients(key_file) == [recipient, second, existing]
+
+    for refused, says in ((existing, "already"), ("age1nonsense", "not an age recipient")):
+        code, out, err = await _wardroom(*keygen, "--recipient", refused)
+        assert code == 1 and says in err and out == ""
+    assert _recipients(key_file) == [recipient, second, existing]
+
+    code, out, err = await _wardroom("keygen", "--db", str(db), "--key-file",
+                                     str(tmp_path / "backup.recipients"))
+    assert code == 1 and "must not lie in" in err and out == ""
+    assert not (tmp_path / "backup.recipients").exists()
+
+
+def _recipients(key_file: Path) -> list[str]:
+    return [line for line in key_file.read_text().splitlines()
+            if line and not line.startswith("#")]
+
+
+async def test_the_server_holds_no_identity_and_nothing_it_holds_opens_a_backup(
+        tmp_path, tmp_path_factory, host_keys_dir):
+    """Everything a thief of the running server gets: its configuration, database directory,
+    recipients file, host keys and the backups. No identity among them, and no key there
+    (not the host keys either, which age could use as SSH identities) opens a backup;
+    the identity keygen printed does."""
+    data = tmp_path / "data"
+    data.mkdir()
+    db = data / "wardroom.db"
+    site = tmp_path_factory.mktemp("site")
+    keys = tmp_path_factory.mktemp("keys")
+    config = data / "wardroom.toml"
+    config.write_text(f"backup_destinations = [{json.dumps(str(site))}]\n"
+                      f"backup_key_file = {json.dumps(str(keys / 'backup.recipients'))}\n")
+    code, identity_out, err = await _wardroom("keygen", "--db", str(db), "--config",
+                                              str(config))
+    assert code == 0, err
+    identity = x25519.Identity.from_str(identity_out.splitlines()[-1])
+
+    server = ServerProcess(db, host_keys_dir, "--config", str(config))
+    await server.start()
+    try:
+        for _ in range(400):  # the schedule backs up at start
+            if list(site.glob("wardroom-*.backup")):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        server.signal(15)
+        assert await server.wait() == 0
+    [backup] = site.glob("wardroom-*.backup")
+    data_of_backup = backup.read_bytes()
+
+    assert pyrage.decrypt(data_of_backup, [identity]).startswith(b"SQLite format 3\0")
+    held = {f"{place}/{name}": content for place in (data, keys, host_keys_dir, site)
+            for name, content in files_in(place).items()}
+    assert held and not [name for name, content in held.items()
+                         if b"AGE-SECRET-KEY-" in content.upper()]
+    tried = 0
+    for content in held.values():
+        try:
+            candidate = ssh.Identity.from_buffer(content)
+        except pyrage.IdentityError:
+            continue
+        tried += 1
+        with pytest.raises(pyrage.DecryptError):
+            pyrage.decrypt(data_of_backup, [candidate])
+    assert tried  # the host's Ed25519 (and RSA) key were tried
+
+
+async def _backed_up_then_erased(db: Path, tmp_path_factory, clock,
+                                 fast_vault) -> tuple[Path, Path]:
+    """A backup holding klara's message, then klara erased; returns the backup and a file
+    with the identity, as the operator keeps it offline."""
+    services = await Services.open(db, clock=clock, vault=fast_vault)
+    world = await make_world(services, clock)
+    await post_as(services, world.client, world.booking.id, "vor der Sicherung")
+    plan, keys = store_backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
+    await services.close()
+    identity_file = tmp_path_factory.mktemp("offline") / "identity.txt"
+    identity_file.write_text(f"# the backup identity\n{keys.identities[0]}\n")
+    return plan.destinations[0] / backup_file_name(result.id), identity_file
+
+
+async def _assert_restored_without_klara(db: Path, clock, fast_vault) -> None:
+    reopened = await Services.open(db, clock=clock, vault=fast_vault)
+    try:
+        assert await reopened.accounts.by_username("klara") is None
+        assert tuple(await reopened.db.fetchone("SELECT count(*) FROM message")) == (0,)
+    finally:
+        await reopened.close()
 
 
 async def test_restore_refuses_a_running_server_then_restores_and_replays(
         tmp_path, tmp_path_factory, host_keys_dir, clock, fast_vault):
     db = tmp_path / "wardroom.db"
-    services = await Services.open(db, clock=clock, vault=fast_vault)
-    world = await make_world(services, clock)
-    await post_as(services, world.client, world.booking.id, "vor der Sicherung")
-    plan, _key = store_backup_plan(services, tmp_path_factory)
-    result = await backups_for(services, plan).take("test")
-    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
-    await services.close()
-    backup = plan.destinations[0] / backup_file_name(result.id)
-    restore = ("restore", str(backup), "--db", str(db), "--key-file", str(plan.key_file))
+    backup, identity_file = await _backed_up_then_erased(db, tmp_path_factory, clock,
+                                                         fast_vault)
+    restore = ("restore", str(backup), "--db", str(db), "--identity", str(identity_file))
 
     server = ServerProcess(db, host_keys_dir)
     await server.start()
@@ -235,34 +351,68 @@ async def test_restore_refuses_a_running_server_then_restores_and_replays(
 
     code, out, err = await _wardroom(*restore)
     assert code == 0, err
-    assert f"restored backup {result.id}" in out
+    assert f"restored backup {backup.name[9:-7]}" in out
     assert "replayed from the erasure ledger: 1 rooms, 1 accounts" in out
     assert "retention: 0 rooms with 0 messages deleted" in out
-    reopened = await Services.open(db, clock=clock, vault=fast_vault)
-    try:
-        assert await reopened.accounts.by_username("klara") is None
-        assert tuple(await reopened.db.fetchone("SELECT count(*) FROM message")) == (0,)
-    finally:
-        await reopened.close()
+    await _assert_restored_without_klara(db, clock, fast_vault)
 
 
-async def test_restore_with_a_wrong_key_names_the_keys(tmp_path, tmp_path_factory, clock,
-                                                       fast_vault):
+async def test_restore_reads_the_identity_from_standard_input(tmp_path, tmp_path_factory,
+                                                              clock, fast_vault):
+    db = tmp_path / "wardroom.db"
+    backup, identity_file = await _backed_up_then_erased(db, tmp_path_factory, clock,
+                                                         fast_vault)
+    code, out, err = await _wardroom("restore", str(backup), "--db", str(db), "--identity",
+                                     "-", stdin=identity_file.read_bytes())
+    assert code == 0, err
+    assert "replayed from the erasure ledger: 1 rooms, 1 accounts" in out
+    await _assert_restored_without_klara(db, clock, fast_vault)
+
+
+async def test_restore_without_the_identity_says_so_in_one_line(tmp_path, tmp_path_factory,
+                                                                clock, fast_vault):
+    db = tmp_path / "wardroom.db"
+    backup, _identity_file = await _backed_up_then_erased(db, tmp_path_factory, clock,
+                                                          fast_vault)
+    before = files_in(tmp_path)
+    other = tmp_path_factory.mktemp("other") / "identity.txt"
+    other.write_text(f"{x25519.Identity.generate()}\n")
+    not_an_identity = tmp_path_factory.mktemp("other") / "identity.txt"
+    not_an_identity.write_text(generate_identity().recipient + "\n")
+
+    for given, code_wanted, says in (
+            ((), 2, "restore needs the offline age identity: --identity FILE"),
+            (("--identity", str(other)), 1, "no identity given opens this backup"),
+            (("--identity", str(not_an_identity)), 1, "line 1: not an age identity"),
+            (("--identity", "-"), 1, "standard input holds no age identity")):
+        code, out, err = await _wardroom("restore", str(backup), "--db", str(db), *given)
+        assert (code, out, err.count("\n")) == (code_wanted, "", 1), err
+        assert err.startswith("wardroom: ") and says in err and "nothing was restored" in err
+    assert {k: v for k, v in files_in(tmp_path).items() if not k.endswith(".lock")} == {
+        k: v for k, v in before.items() if not k.endswith(".lock")}
+
+
+async def test_restore_of_an_old_format_backup_with_the_old_key(tmp_path, tmp_path_factory,
+                                                                clock, fast_vault):
     db = tmp_path / "wardroom.db"
     services = await Services.open(db, clock=clock, vault=fast_vault)
-    await make_world(services, clock)
-    plan, key = store_backup_plan(services, tmp_path_factory)
-    result = await backups_for(services, plan).take("test")
+    world = await make_world(services, clock)
+    await post_as(services, world.client, world.booking.id, "vor der Umstellung")
+    old_key = tmp_path_factory.mktemp("offline") / "backup.key"
+    key = old_key_file(old_key)
+    backup = tmp_path_factory.mktemp("site") / backup_file_name(backup_id(clock.now()))
+    write_old_backup(db, backup, key, clock.now())
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
     await services.close()
-    other = tmp_path_factory.mktemp("other") / "backup.key"
-    other_key = create_key_file(other, db, (), START)
 
-    code, _out, err = await _wardroom("restore", str(plan.destinations[0] /
-                                                     backup_file_name(result.id)),
-                                      "--db", str(db), "--key-file", str(other))
-    assert code == 1
-    assert err.count("\n") == 1
-    assert key.key_id in err and other_key.key_id in err and "nothing was restored" in err
+    code, out, err = await _wardroom("restore", str(backup), "--db", str(db), "--identity",
+                                     "-", stdin=f"{x25519.Identity.generate()}\n".encode())
+    assert code == 1 and "old wardroom format" in err and "--old-key" in err
+    code, out, err = await _wardroom("restore", str(backup), "--db", str(db), "--old-key",
+                                     str(old_key))
+    assert code == 0, err
+    assert "replayed from the erasure ledger: 1 rooms, 1 accounts" in out
+    await _assert_restored_without_klara(db, clock, fast_vault)
 
 
 async def test_serve_refuses_destinations_without_a_key(tmp_path, tmp_path_factory,

@@ -95,45 +95,56 @@ async def test_password_method_alone_cannot_log_in_an_enrolled_account(wardroom)
                                preferred_auth="password")
 
 
-async def test_public_key_then_code(wardroom):
-    secret, _ = await _enrol(wardroom, "kim")
-    account = await wardroom.services.accounts.require("kim")
+async def _add_key(wardroom, name: str) -> asyncssh.SSHKey:
+    account = await wardroom.services.accounts.by_username(name)
     key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        account.id, key.export_public_key("openssh").decode())
-    answers, factory = _client(None, pyotp.TOTP(secret).at(wardroom.clock.now()))
+    await wardroom.services.public_keys.add(account, key.export_public_key("openssh").decode())
+    return key
+
+
+async def test_public_key_then_password_needs_no_code(wardroom):
+    """A signed key is a second factor beside the password (never instead of it): with both,
+    no code is asked, and the password opened the account's keys."""
+    await _enrol(wardroom, "kim")
+    key = await _add_key(wardroom, "kim")
+    answers, factory = _client(PASSWORD, None)
     client = await connect(wardroom.port, "kim", client_keys=[key], client_factory=factory,
                            preferred_auth="publickey,keyboard-interactive")
     try:
         await client.wait_for("Ihre Beratungen")
     finally:
         await client.close()
-    # Only the code was asked: the signed key was the first factor.
-    assert answers.prompts and all("Code" in p for p in answers.prompts)
+    assert answers.prompts and all("Code" not in p for p in answers.prompts)
 
 
 async def test_public_key_alone_is_not_enough(wardroom):
     await _enrol(wardroom, "kim")
-    account = await wardroom.services.accounts.require("kim")
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        account.id, key.export_public_key("openssh").decode())
+    key = await _add_key(wardroom, "kim")
     with pytest.raises(asyncssh.PermissionDenied):
         await asyncssh.connect("127.0.0.1", wardroom.port, username="kim", known_hosts=None,
                                client_keys=[key], agent_path=None, preferred_auth="publickey")
 
 
-async def test_key_of_one_account_and_code_of_another_do_not_mix(wardroom):
-    """The code challenge after a key belongs to the key's account only."""
-    await _enrol(wardroom, "kim")
-    lea_secret, _ = await _enrol(wardroom, "lea")
-    kim = await wardroom.services.accounts.require("kim")
-    key = asyncssh.generate_private_key("ssh-ed25519")
-    await wardroom.services.accounts.add_public_key(
-        kim.id, key.export_public_key("openssh").decode())
-    _answers, factory = _client(None, pyotp.TOTP(lea_secret).at(wardroom.clock.now()))
+async def test_public_key_and_code_without_the_password_are_not_enough(wardroom):
+    """Key and code are two second factors: without the password (which alone opens the
+    account's rooms), they log in nobody."""
+    secret, _ = await _enrol(wardroom, "kim")
+    key = await _add_key(wardroom, "kim")
+    answers, factory = _client(None, pyotp.TOTP(secret).at(wardroom.clock.now()))
     with pytest.raises(asyncssh.PermissionDenied):
         await connect(wardroom.port, "kim", client_keys=[key], client_factory=factory,
+                      preferred_auth="publickey,keyboard-interactive")
+    assert not any("Code" in p for p in answers.prompts)
+
+
+async def test_key_of_one_account_does_not_serve_another(wardroom):
+    """The key counts only for the account it is registered to."""
+    await _enrol(wardroom, "kim")
+    await _enrol(wardroom, "lea")
+    kim_key = await _add_key(wardroom, "kim")
+    _answers, factory = _client(PASSWORD, None)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await connect(wardroom.port, "lea", client_keys=[kim_key], client_factory=factory,
                       preferred_auth="publickey,keyboard-interactive")
 
 

@@ -1,15 +1,21 @@
-"""Backups: consistent while clients chat, sealed so nothing is readable, at every destination
-(a failed one filled in later), and deleted on their date by the schedule."""
+"""Backups: consistent while clients chat, age files that only the offline identities open,
+at every destination (a failed one filled in later), and deleted on their date by the
+schedule."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import sqlite3
 from datetime import timedelta
 
+import pyrage
 import pytest
+from pyrage import x25519
 
 from store.backup_file import MAGIC
+from store.backup_key import add_recipient, generate_identity, identity_text
 from store.backup_schedule import RETRY, BackupSchedule
 from store.backups import MAX_AGE, BackupPlan, backup_file_name, backup_id
 from store.errors import NotPermitted
@@ -99,6 +105,25 @@ async def test_backup_file_has_no_readable_text(services, clock, tmp_path_factor
     assert not [name for name in os.listdir(db_dir) if ".snapshot-" in name]
 
 
+async def test_a_decrypted_backup_holds_no_message_text(services, clock, tmp_path_factory,
+                                                        tmp_path):
+    """Sealed rooms: even whoever holds the backup identity finds no chat in a backup, in
+    any encoding; only the participants' own keys (under their passwords) could open it."""
+    world = await make_world(services, clock)
+    token = new_token()
+    await post_as(services, world.client, world.booking.id, marker_text(token))
+    await post_as(services, world.counsellor, world.booking.id, f"Antwort {token}-END")
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    conn = open_backup(plan.destinations[0] / backup_file_name(result.id), key,
+                       tmp_path / "opened.db")
+    conn.close()
+    data = (tmp_path / "opened.db").read_bytes()
+    for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+        for needle in (f"{token}-START", f"{token}-END", "Müdigkeit"):
+            assert needle.encode(encoding) not in data, (needle, encoding)
+
+
 async def test_each_destination_gets_its_own_sealing(services, clock, tmp_path_factory):
     await make_world(services, clock)
     plan, _key = backup_plan(services, tmp_path_factory)
@@ -108,6 +133,65 @@ async def test_each_destination_gets_its_own_sealing(services, clock, tmp_path_f
     rows = await services.db.fetchall("SELECT actor, action, target_ids FROM audit"
                                       " WHERE action LIKE 'backup.%'")
     assert [tuple(r) for r in rows] == [("test", "backup.create", str(result.id))]
+
+
+async def test_a_backup_opens_with_the_identity_alone(services, clock, tmp_path_factory):
+    await make_world(services, clock)
+    plan, keys = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    data = (plan.destinations[0] / backup_file_name(result.id)).read_bytes()
+
+    assert pyrage.decrypt(data, list(keys.identities)).startswith(b"SQLite format 3\0")
+    with pytest.raises(pyrage.DecryptError):
+        pyrage.decrypt(data, [x25519.Identity.generate()])
+    # the server's side holds the recipient, which is no identity
+    assert plan.key_file is not None
+    server_side = plan.key_file.read_text()
+    assert "AGE-SECRET-KEY-" not in server_side and "age1" in server_side
+
+
+async def test_every_recipient_opens_every_backup_on_its_own(services, clock,
+                                                             tmp_path_factory):
+    await make_world(services, clock)
+    plan, keys = backup_plan(services, tmp_path_factory)
+    second = generate_identity()
+    assert plan.key_file is not None
+    add_recipient(plan.key_file, second.recipient, services.db.path, plan.destinations,
+                  clock.now())
+    result = await backups_for(services, plan).take("test")
+    data = (plan.destinations[1] / backup_file_name(result.id)).read_bytes()
+    for identity in (*keys.identities, x25519.Identity.from_str(second.secret)):
+        assert pyrage.decrypt(data, [identity]).startswith(b"SQLite format 3\0")
+
+
+@pytest.mark.skipif(shutil.which("age") is None, reason="the age tool is not installed")
+async def test_the_standard_age_tool_opens_a_backup(services, clock, tmp_path_factory,
+                                                    tmp_path):
+    world = await make_world(services, clock)
+    await post_as(services, world.client, world.booking.id, "mit age geöffnet")
+    plan = BackupPlan((tmp_path_factory.mktemp("site"),),
+                      tmp_path_factory.mktemp("keys") / "backup.recipients")
+    identity = generate_identity()
+    assert plan.key_file is not None
+    add_recipient(plan.key_file, identity.recipient, services.db.path, plan.destinations,
+                  clock.now())
+    identity_file = tmp_path / "identity.txt"
+    identity_file.write_text(identity_text(identity, clock.now()))
+    result = await backups_for(services, plan).take("test")
+    opened = tmp_path / "opened.db"
+
+    age = await asyncio.create_subprocess_exec(
+        "age", "--decrypt", "--identity", str(identity_file), "--output", str(opened),
+        str(plan.destinations[0] / backup_file_name(result.id)))
+    assert await asyncio.wait_for(age.wait(), 60) == 0
+
+    conn = sqlite3.connect(opened)
+    try:
+        # The database opens; the room's text in it stays sealed for whoever holds the backup.
+        assert conn.execute("SELECT count(*) FROM message WHERE sealed IS NOT NULL"
+                            ).fetchone() == (1,)
+    finally:
+        conn.close()
 
 
 async def test_a_failed_destination_stops_nothing_and_is_filled_in_later(

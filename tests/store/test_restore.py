@@ -1,5 +1,6 @@
-"""Restore: a round trip, erasures after the backup re-applied down to the bytes, and every bad
-backup refused with the current database left exactly as it was."""
+"""Restore: a round trip, erasures after the backup re-applied down to the bytes, backups of
+the old format still restored, and every bad backup refused with the current database left
+exactly as it was."""
 
 from __future__ import annotations
 
@@ -11,19 +12,25 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from pyrage import x25519
 
 from store.backup_file import BackupUnreadable
-from store.backup_key import create_key_file
-from store.backups import backup_file_name
+from store.backups import backup_file_name, backup_id
 from store.booking import BookingState
 from store.database_lock import DatabaseInUse, holding
 from store.erasure_ledger import ErasureKind, erasures_since
-from store.errors import NotFound
+from store.errors import Invalid, NotFound
 from store.passwords import PasswordVault
-from store.restore import LedgerUnavailable, aside_path, restore
+from store.restore import LedgerUnavailable, RestoreKeys, aside_path, restore
 from store.retention import RetentionWindow
 from store.services import Services
-from tests.backup_world import backup_plan, backups_for, files_in
+from tests.backup_world import (
+    backup_plan,
+    backups_for,
+    files_in,
+    old_key_file,
+    write_old_backup,
+)
 from tests.conftest import PASSWORD
 from tests.retention_world import ended_room_with_marker, make_world, marker_text, new_token
 from tests.sealed import history_as, post_as
@@ -238,17 +245,22 @@ def _cut(data: bytes) -> bytes:
     return data[:-1000]
 
 
+def _payload(data: bytes) -> int:
+    """Where the age payload starts: after the header's MAC line and the 16-byte nonce."""
+    return data.index(b"\n", data.index(b"\n--- ") + 1) + 1 + 16
+
+
 def _cut_at_a_chunk_boundary(data: bytes) -> bytes:
-    header = 45
-    return data[:header + (1 << 20) + 16]
+    return data[:_payload(data) + 2 * (64 * 1024 + 16)]  # two whole chunks, none marked last
 
 
 def _flip_body(data: bytes) -> bytes:
     return data[:5000] + bytes([data[5000] ^ 1]) + data[5001:]
 
 
-def _flip_header_time(data: bytes) -> bytes:
-    return data[:20] + bytes([data[20] ^ 1]) + data[21:]
+def _flip_header_mac(data: bytes) -> bytes:
+    at = data.index(b"\n--- ") + 6
+    return data[:at] + (b"B" if data[at:at + 1] == b"A" else b"A") + data[at + 1:]
 
 
 def _not_a_backup(data: bytes) -> bytes:
@@ -259,14 +271,14 @@ def _not_a_backup(data: bytes) -> bytes:
     (_cut, "damaged, cut short or altered"),
     (_cut_at_a_chunk_boundary, "damaged, cut short or altered"),
     (_flip_body, "damaged, cut short or altered"),
-    (_flip_header_time, "damaged, cut short or altered"),
+    (_flip_header_mac, "damaged, cut short or altered"),
     (_not_a_backup, "not a wardroom backup"),
-    (None, "needs the key"),
+    (None, "no identity given opens this backup"),
 ])
 async def test_a_bad_backup_restores_nothing_and_leaves_the_database_as_it_was(
         services, clock, tmp_path_factory, tmp_path, spoil, says):
     world = await make_world(services, clock)
-    for i in range(300):  # more than one 1 MiB chunk
+    for i in range(300):  # many 64 KiB chunks
         await post_as(services, world.client, world.booking.id, f"{i} " + "ä" * 2000)
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
@@ -274,8 +286,7 @@ async def test_a_bad_backup_restores_nothing_and_leaves_the_database_as_it_was(
     await services.close()
     backup = plan.destinations[0] / backup_file_name(result.id)
     if spoil is None:
-        key = create_key_file(tmp_path_factory.mktemp("other") / "k", services.db.path, (),
-                              clock.now())
+        key = RestoreKeys(identities=(x25519.Identity.generate(),))
     else:
         backup.write_bytes(spoil(backup.read_bytes()))
     db_dir = services.db.path.parent
@@ -337,3 +348,100 @@ async def test_an_unfinished_earlier_restore_is_not_overwritten(services, clock,
         await restore(plan.destinations[0] / backup_file_name(result.id), services.db.path,
                       key, clock, "host:test")
     assert aside_path(services.db.path).read_bytes() == b"the operator decides"
+
+
+async def test_a_backup_in_the_old_format_is_restored_with_the_old_key(
+        services, clock, tmp_path_factory):
+    """Backups made before age stay restorable until they age out."""
+    world = await make_world(services, clock)
+    token = new_token()
+    await post_as(services, world.client, world.booking.id, marker_text(token))
+    bystander = await make_world(services, clock, client="otto")
+    await post_as(services, bystander.client, bystander.booking.id, "Ich bleibe")
+    old_key = old_key_file(tmp_path_factory.mktemp("offline") / "backup.key")
+    backup = tmp_path_factory.mktemp("site") / backup_file_name(backup_id(clock.now()))
+    write_old_backup(services.db.path, backup, old_key, clock.now(), chunk_size=4096)
+    clock.advance(timedelta(hours=1))
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
+    await services.close()
+
+    with pytest.raises(BackupUnreadable, match=r"old wardroom format.*--old-key"):
+        await restore(backup, services.db.path, RestoreKeys((x25519.Identity.generate(),)),
+                      clock, "host:test")
+    report = await restore(backup, services.db.path, RestoreKeys(old_key=old_key), clock,
+                           "host:test")
+
+    assert (report.backup_id, report.rooms_replayed, report.accounts_replayed) == (
+        backup_id(clock.now() - timedelta(hours=1)), 1, 1)
+    assert _marker_anywhere(services.db.path.parent, token) == []
+    restored = await _reopen(services)
+    try:
+        assert await restored.accounts.by_username("klara") is None
+        otto = await restored.accounts.by_username("otto")
+        assert [m.body for m in await history_as(restored, otto, bystander.booking.id)] == [
+            "Ich bleibe"]
+    finally:
+        await restored.close()
+
+
+async def test_an_old_format_backup_cut_short_restores_nothing(services, clock,
+                                                               tmp_path_factory):
+    await make_world(services, clock)
+    old_key = old_key_file(tmp_path_factory.mktemp("offline") / "backup.key")
+    backup = tmp_path_factory.mktemp("site") / backup_file_name(backup_id(clock.now()))
+    write_old_backup(services.db.path, backup, old_key, clock.now(), chunk_size=4096)
+    await services.close()
+    backup.write_bytes(backup.read_bytes()[:-(4096 + 16)])  # the last chunk gone, exactly
+    before = _hashes(services.db.path.parent)
+
+    with pytest.raises(BackupUnreadable, match="damaged, cut short or altered"):
+        await restore(backup, services.db.path, RestoreKeys(old_key=old_key), clock,
+                      "host:test")
+    assert _hashes(services.db.path.parent) == before
+
+
+async def test_an_age_backup_needs_an_identity_and_its_name(services, clock, tmp_path_factory):
+    await make_world(services, clock)
+    plan, keys = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+    backup = plan.destinations[0] / backup_file_name(result.id)
+    before = _hashes(services.db.path.parent)
+
+    old_key = old_key_file(tmp_path_factory.mktemp("offline") / "backup.key")
+    with pytest.raises(BackupUnreadable, match="needs the age identity"):
+        await restore(backup, services.db.path, RestoreKeys(old_key=old_key), clock,
+                      "host:test")
+    renamed = backup.rename(backup.with_name("latest.age"))
+    with pytest.raises(Invalid, match="not named like a backup"):
+        await restore(renamed, services.db.path, keys, clock, "host:test")
+    assert _hashes(services.db.path.parent) == before
+
+
+async def test_a_backup_from_before_a_deletion_yields_no_text_even_without_the_ledger(
+        services, clock, tmp_path_factory):
+    """The operator holds the backup identity and restores without the ledger (so nothing is
+    replayed): the erased client's room is back as rows, but its text is in no file, and no
+    key the operator or staff have opens it."""
+    world = await make_world(services, clock)
+    token = new_token()
+    await post_as(services, world.client, world.booking.id, marker_text(token))
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.erasure.erase_client(world.admin, "klara", confirm="klara")
+    await services.close()
+    for path in (services.db.path, *services.db.path.parent.glob("wardroom.db-*")):
+        path.unlink()
+
+    await restore(plan.destinations[0] / backup_file_name(result.id), services.db.path, key,
+                  clock, "host:test", without_ledger=True)
+
+    assert _marker_anywhere(services.db.path.parent, token) == []
+    restored = await _reopen(services)
+    try:
+        assert await restored.accounts.by_username("klara") is not None  # not replayed
+        staff = await restored.accounts.authenticate("admin", PASSWORD)
+        assert staff is not None
+        assert await restored.room_keys.open(staff.keys, world.booking.id) is None
+    finally:
+        await restored.close()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from store.errors import Invalid, RoomSealed
+from store.errors import Invalid, NotPermitted, RoomSealed
 from store.roles import Role
 from store.sealing.crypto import SealBroken, decrypt_message
 from tests.conftest import PASSWORD
@@ -238,12 +238,16 @@ async def test_an_upgraded_database_keeps_every_message_and_then_holds_no_text(s
              (world.booking.id, world.counsellor.id, "counsellor", "Antwort von früher")])
     await services.db.checkpoint()
     assert files_holding(services.db.path, token) == ["wardroom.db"]
-    assert await services.room_keys.unsealed_rooms() == 1
+    status = await services.room_keys.status(world.admin)
+    assert (status.unsealed_rooms, status.accounts_without_keys) == (1, 3)
+    with pytest.raises(NotPermitted):
+        await services.room_keys.status(world.client)
 
     client_keys = await keys_of(services, world.client)  # makes the client's pair
     await services.rooms.settle(world.client, client_keys)
 
-    assert await services.room_keys.unsealed_rooms() == 0
+    status = await services.room_keys.status(world.admin)
+    assert (status.rooms, status.unsealed_rooms, status.accounts_without_keys) == (1, 0, 2)
     assert files_holding(services.db.path, token) == []
     bodies = [m.body for m in await services.rooms.history(world.client, world.booking.id,
                                                             client_keys)]

@@ -25,7 +25,7 @@ from store.booking import Booking
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
-from tests.sealed import post_as
+from tests.sealed import keys_of, post_as
 from tui.app import WardroomApp
 from tui.context import SessionContext
 from tui.i18n import LANGUAGES, catalog
@@ -93,6 +93,8 @@ def _scenarios() -> dict[str, tuple[str, Factory]]:
     from tui.screens.consent import ConsentScreen
     from tui.screens.help import HelpScreen
     from tui.screens.password_change import PasswordChangeScreen
+    from tui.screens.recovery import RecoveryScreen
+    from tui.screens.recovery_code import RecoveryCodeScreen
     from tui.screens.register_notice import RegisterNoticeScreen
     from tui.screens.room import RoomScreen
 
@@ -114,12 +116,20 @@ def _scenarios() -> dict[str, tuple[str, Factory]]:
     async def help_on_home(world: World, app: WardroomApp) -> Screen[Any]:
         return HelpScreen.about(app.screen)
 
+    async def recovery_code(world: World, app: WardroomApp) -> Screen[Any]:
+        return RecoveryCodeScreen("k7mq-2xhp-9tvb-c4nd-wz3e-pa6r", gate=False)
+
+    async def recovery(world: World, app: WardroomApp) -> Screen[Any]:
+        return RecoveryScreen(gate=False, reset_on=world.booking.starts_at.date())
+
     return {
         "consent": ("client", consent),
         "help": ("newcomer", help_on_home),
         "register_notice": ("visitor", register_notice),
         "room": ("client", room),
         "password_change": ("newcomer", forced_password),
+        "recovery_code": ("newcomer", recovery_code),
+        "recovery": ("newcomer", recovery),
     }
 
 
@@ -212,8 +222,9 @@ async def test_screen_renders_in_both_languages(services, clock, language, scree
                     if p.default is inspect.Parameter.empty], (
             f"{screen_name} needs arguments: add a scenario for it in this test")
     account = None if who == "visitor" else getattr(world, who)
-    context = SessionContext(services=services, account=account, language_hint=language,
-                             claim_registration=lambda: True)
+    keys = None if account is None else await keys_of(services, account)
+    context = SessionContext(services=services, account=account, keys=keys,
+                             language_hint=language, claim_registration=lambda: True)
     app = WardroomApp(context, port=_NoTerminal())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()

@@ -137,7 +137,7 @@ class RoomScreen(WardroomScreen):
         async def answered(allow: bool | None) -> None:
             if allow and await rooms.give_access(self._me, self.booking.id, self._keys,
                                                  pending.account_id):
-                self.notify(self.t("access.given", name=sanitize_line(pending.username)))
+                self._status(self.t("access.given", name=sanitize_line(pending.username)))
 
         self.app.push_screen(AccessConfirmScreen(pending), answered)
 
