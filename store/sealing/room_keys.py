@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from store.access import is_staff
+from store.access import require_scope
 from store.accounts import Account
 from store.booking import Booking, BookingState
 from store.database import Database, Transaction
-from store.errors import NotPermitted
+from store.scopes import Scope
 from store.sealing.crypto import (
     SealBroken,
     encrypt_message,
@@ -168,8 +168,7 @@ class RoomKeys:
 
     async def status(self, actor: Account) -> SealStatus:
         """Counts only, for staff: how far an upgraded database is sealed."""
-        if not is_staff(actor):
-            raise NotPermitted("only staff see the sealing status")
+        require_scope(actor, Scope.BACKUP, "see the sealing status")
         rooms = await self._db.fetchone("SELECT count(*) FROM booking")
         accounts = await self._db.fetchone(
             "SELECT count(*) FROM account a WHERE NOT EXISTS (SELECT 1 FROM account_key k"

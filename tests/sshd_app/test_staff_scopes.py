@@ -33,6 +33,7 @@ COMMANDS: list[tuple[Scope, tuple[str, ...]]] = [
     (Scope.POLICY, ("policy", "status")),
     (Scope.BACKUP, ("backup", "list")),
     (Scope.BACKUP, ("retention", "status")),
+    (Scope.BACKUP, ("seal", "status")),
     (Scope.STATISTICS, ("stats",)),
     (Scope.AUDIT, ("audit",)),
 ]
