@@ -51,6 +51,10 @@ async def _seed(services: Services) -> None:
     for name, role, _what in DEMO_ACCOUNTS:
         made[name] = await services.accounts.create(name, role, DEMO_PASSWORD)
         await services.policy.accept(made[name], current)
+        # The demo shows the service in use: its people have noted their recovery codes.
+        login = await services.accounts.authenticate(name, DEMO_PASSWORD)
+        assert login is not None
+        await services.account_keys.recovery_code_shown(login.keys)
     request = await services.requests.file(
         made["demo-klientin"], "Nach der Reha fällt mir der Alltag schwer; ich möchte "
                                "Begleitung für die ersten Wochen zu Hause.")

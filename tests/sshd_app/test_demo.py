@@ -14,7 +14,7 @@ from store.clock import SystemClock
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
-from tests.sealed import history_as
+from tests.sealed import keys_of
 from tests.server_process import ServerProcess
 from tests.sshclient import connect
 
@@ -26,7 +26,8 @@ async def test_seeds_once_and_leaves_a_seeded_demo_alone(services):
     klientin = await services.accounts.require("demo-klientin")
     (booking,) = await services.bookings.for_actor(klientin)
     assert services.rooms.writable(klientin, booking)
-    assert len(await history_as(services, klientin, booking.id)) == 4
+    keys = await keys_of(services, klientin, DEMO_PASSWORD)
+    assert len(await services.rooms.history(klientin, booking.id, keys)) == 4
     admin = await services.accounts.require("demo-admin")
     assert [r.client_username for r in await services.requests.open_requests(admin)] == [
         "demo-neu"]

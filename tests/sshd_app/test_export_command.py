@@ -29,7 +29,7 @@ async def test_export_is_json_with_exactly_the_keys_and_only_own_data(wardroom):
     result = await run_command(wardroom.port, "klara", "export", PASSWORD)
     assert result.exit_status == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"account", "requests", "bookings", "messages"}
+    assert set(document) == {"account", "requests", "bookings", "messages", "sealed_rooms"}
     assert document["account"]["username"] == "klara"
     assert [m["text"] for m in document["messages"]] == ["Ä\ufffd[31mrot"]
     assert "otto" not in result.stdout.lower()

@@ -9,8 +9,10 @@ import pkgutil
 import pytest
 
 import tui.screens
+from store.booking import Booking
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.sealed import history_as
 from tests.sshclient import connect
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen
@@ -42,11 +44,11 @@ def test_a_screen_without_help_gets_the_general_fallback():
     assert help_text(t, "room") == t("help.screen.room")
 
 
-async def _booked(wardroom) -> None:
+async def _booked(wardroom) -> Booking:
     office = await wardroom.add_account("office", Role.ADMIN)
     await wardroom.add_account("klara", Role.CLIENT)
     await wardroom.add_account("bernd", Role.COUNSELLOR)
-    await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
+    return await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
 
 
 async def test_f1_and_question_mark_explain_the_dashboard_then_esc_returns(wardroom):
@@ -72,7 +74,7 @@ async def test_f1_and_question_mark_explain_the_dashboard_then_esc_returns(wardr
 
 
 async def test_in_the_message_box_question_mark_is_text_and_f1_is_help(wardroom):
-    await _booked(wardroom)
+    booking = await _booked(wardroom)
     client = await connect(wardroom.port, "klara", PASSWORD)
     try:
         await client.wait_for("Stationszimmer mit bernd")
@@ -80,8 +82,9 @@ async def test_in_the_message_box_question_mark_is_text_and_f1_is_help(wardroom)
         client.send("\r")
         await client.wait_for("Wie geht es weiter?")
         assert "Tasten auf diesem Bildschirm" not in client.text()
-        rows = await wardroom.services.db.fetchall("SELECT body FROM message")
-        assert [r["body"] for r in rows] == ["Wie geht es weiter?"]
+        klara = await wardroom.services.accounts.by_username("klara")
+        assert [m.body for m in await history_as(wardroom.services, klara, booking.id)] == [
+            "Wie geht es weiter?"]
 
         client.send(F1)
         screen = await client.wait_for("Tasten auf diesem Bildschirm")
