@@ -188,3 +188,29 @@ async def test_history_loads_older_pages_on_scroll_up_never_the_whole_room(wardr
         assert log.message_count == 120
     finally:
         await client.close()
+
+
+async def test_dashboard_counts_a_message_typed_in_a_session_of_the_same_process(wardroom):
+    # Both sessions run in this one server process, as always under `--workers 1`: the hub calls
+    # the dashboard's listener inside the client's send, where Textual's active app is the
+    # client's. The dashboard must still count the message as someone else's.
+    await make_booking(wardroom)
+    counsellor = await connect(wardroom.port, "bernd", PASSWORD)
+    client = await open_as_client(wardroom)
+    try:
+        await counsellor.wait_for("klara")
+        mark = len(counsellor.raw)
+        await say(client, "Ich bin heute sehr müde.")
+        await shown_as_sent(client, "sehr müde")
+        for _ in range(100):
+            if b"\x07" in counsellor.raw[mark:]:
+                break
+            await asyncio.sleep(0.05)
+        assert b"\x07" in counsellor.raw[mark:]
+        screen = counsellor.text()
+        assert "müde" not in screen
+        klara_row = next(line for line in screen.splitlines() if "klara" in line)
+        assert klara_row.rstrip().endswith("1")
+    finally:
+        await client.close()
+        await counsellor.close()
