@@ -17,6 +17,7 @@ from tui import textual_guard
 from tui.context import SessionContext
 from tui.driver import ChannelDriver, TerminalPort
 from tui.i18n import Translator, translate_bindings
+from tui.key_names import key_name
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ class WardroomApp(App[int]):
             Role.COUNSELLOR: CounsellorHomeScreen,
             Role.ADMIN: AdminHomeScreen,
         }[account.role]()
+
+    def get_key_display(self, binding: Binding) -> str:
+        # Footers and help name keys in the session's language, as printed on the keyboard.
+        return binding.key_display or key_name(binding.key, self.t)
 
     def action_logout(self) -> None:
         self.exit(0)

@@ -140,7 +140,7 @@ class Snapshot:
         if not self.rows[0].startswith("wardroom ·"):
             found.append("no top bar on the first line")
         footer = self.rows[-1]
-        main_keys = (("^q", t("key.logout")), ("f1", t("help.key")), ("f2", t("key.notice")))
+        main_keys = (("Strg+Q", t("key.logout")), ("F1", t("help.key")), ("F2", t("key.notice")))
         for key, description in main_keys:
             if f"{key} {description}" not in footer:
                 found.append(f"footer lacks '{key} {description}'")
