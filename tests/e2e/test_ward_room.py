@@ -9,7 +9,7 @@ from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
 from tui.hub_events import HubEvent
-from tui.widgets.room.message_log import MessageLog
+from tui.widgets.room.message_log import OWN_MARK, MessageLog
 
 ROOM_OF_CLIENT = "Stationszimmer mit bernd"
 ROOM_OF_COUNSELLOR = "Stationszimmer mit klara"
@@ -68,11 +68,16 @@ async def test_chat_both_ways_and_in_a_second_session(wardroom):
         await say(client, "Guten Morgen, heute geht es mir besser.")
         for terminal in (counsellor, second, client):
             await shown_as_sent(terminal, "heute geht es mir besser")
-            assert "Klient/in klara" in history(terminal)
+        # klara's own sessions say "Sie" and mark her lines; the counsellor sees her name.
+        assert "Klient/in klara" in history(counsellor)
+        for terminal in (client, second):
+            assert "10:00 · Sie" in history(terminal)
+            assert f"{OWN_MARK}Guten Morgen" in history(terminal)
         await say(counsellor, "Das freut mich sehr!")
         for terminal in (client, second):
             await shown_as_sent(terminal, "Das freut mich sehr!")
             assert "Genesungsberater/in bernd" in history(terminal)
+            assert f"{OWN_MARK}Das freut" not in history(terminal)
         # Europe/Berlin: the frozen clock says 09:00 UTC, which is 10:00 in Berlin in November.
         assert "28.11.2026 10:00" in client.text()
         rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")

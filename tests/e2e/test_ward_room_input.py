@@ -81,7 +81,7 @@ async def test_huge_paste_is_refused_and_the_draft_kept(wardroom):
         assert "Mein Entwurf" in client.text()
         assert await stored_bodies(wardroom) == []
         client.send("\r")
-        screen = await client.wait_for("Klient/in klara")
+        screen = await client.wait_for("10:00 · Sie")  # sent, as her own
         assert "Mein Entwurf" in screen
         assert await stored_bodies(wardroom) == ["Mein Entwurf"]
     finally:

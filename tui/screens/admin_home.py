@@ -8,13 +8,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store.caseload import ENDING_SOON, caseload
 from store.clock import berlin_minute, from_iso
 from tui.screens.home import HomeScreen
 from tui.widgets.admin.listing import Listing
 from tui.widgets.admin.stats_chart import StatsChart
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 # The commands the screen points to, in the order a working day needs them.
@@ -43,7 +44,7 @@ class AdminHomeScreen(HomeScreen):
             yield Static(self.t("admin_home.commands_heading"), classes="admin-heading",
                          markup=False)
             yield Listing(id="admin-commands", classes="admin-listing")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         t = self.t

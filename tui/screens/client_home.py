@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.booking import Booking, BookingState
@@ -15,6 +15,7 @@ from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
 from tui.screens.profile import ProfileScreen
 from tui.screens.request_form import RequestFormScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 # How much of a request's own text the list shows; the whole text is the client's anyway.
@@ -46,7 +47,7 @@ class ClientHomeScreen(BookingsHome):
             yield Static(self.t("client_home.requests"), id="requests-title",
                          classes="greeting", markup=False)
             yield Static("", id="requests", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     async def reload(self) -> None:
         await super().reload()

@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -25,7 +26,7 @@ class CounsellorHomeScreen(BookingsHome):
             yield Static("", id="home-status", markup=False)
             yield DataTable(id="bookings", cursor_type="row", zebra_stripes=True)
             yield Static(self.t("counsellor_home.none"), id="no-bookings", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Runs before BookingsHome.on_mount (Textual calls each class's handler in MRO order),

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -57,7 +58,7 @@ class HelpScreen(WardroomScreen):
             yield Static(listing, id="help-keys", classes="paragraph")
             yield Static(self.t("help.general_heading"), classes="help-heading", markup=False)
             yield Static(self.t("help.general"), classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

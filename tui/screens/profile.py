@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, RadioButton, RadioSet, Static
+from textual.widgets import Button, RadioButton, RadioSet, Static
 
 from store.clock import berlin
 from store.retention import DEFAULT_WINDOW, RetentionWindow
@@ -17,6 +17,7 @@ from store.text import sanitize_line
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen
 from tui.screens.objection import ObjectionScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 WINDOWS = list(RetentionWindow)
@@ -60,7 +61,7 @@ class ProfileScreen(WardroomScreen):
                          markup=False)
             yield Static(self.t("profile.objection.intro"), classes="paragraph", markup=False)
             yield Button(Text(self.t("profile.objection.open")), id="objection", variant="error")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         account = self.wardroom.context.account

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.accounts import AccountExists
 from store.errors import Invalid
@@ -20,6 +20,7 @@ from tui.screens.base import WardroomScreen
 from tui.screens.register_notice import RegisterNoticeScreen
 from tui.screens.request_form import refusal
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -44,7 +45,7 @@ class RegisterScreen(WardroomScreen):
             yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
         # Outside the scrolling form, so the reason is seen whichever field has the cursor.
         yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
