@@ -150,6 +150,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             term=terminal.term,
             language_hint=terminal.language,
             registration_open=self._server.settings.registration,
+            public_address=self._server.settings.ssh_address,
             must_enrol_second_factor=identity.must_enrol_second_factor,
             claim_registration=(partial(self._server.registrations.claim, self._connection.peer)
                                 if identity.registering else None),

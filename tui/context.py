@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from store.accounts import Account
 from store.services import Services
 from store.statistics import new_visit_id
+from tui.ssh_command import ssh_command
 
 
 @dataclass
@@ -23,6 +24,12 @@ class SessionContext:
     claim_registration: Callable[[], bool] | None = None
     # Random per connection and kept only here: the access statistics' sole link between views.
     visit_id: str = field(default_factory=new_visit_id)
+    # Where people connect, HOST:PORT (the `public_address` setting): for every ssh command
+    # a screen shows.
+    public_address: str = ""
+
+    def ssh_command(self, user: str, command: str = "") -> str:
+        return ssh_command(self.public_address, user, command)
 
     @property
     def language(self) -> str:

@@ -28,6 +28,11 @@ class AdminHomeScreen(HomeScreen):
     ROLE_KEY = "admin_home"
     BINDINGS = [Binding("r", "refresh", "admin_home.key_refresh")]
 
+    def _admin_command(self) -> str:
+        context = self.wardroom.context
+        assert context.account is not None
+        return context.ssh_command(context.account.username, "admin")
+
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("admin_home.title"), self.who())
         with VerticalScroll(id="admin-body"):
@@ -41,8 +46,8 @@ class AdminHomeScreen(HomeScreen):
             yield Listing(id="admin-ending", classes="admin-listing")
             with Container(id="admin-stats"):
                 yield StatsChart()
-            yield Static(self.t("admin_home.commands_heading"), classes="admin-heading",
-                         markup=False)
+            yield Static(self.t("admin_home.commands_heading", command=self._admin_command()),
+                         classes="admin-heading", markup=False)
             yield Listing(id="admin-commands", classes="admin-listing")
         yield KeyFooter()
 

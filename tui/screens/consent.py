@@ -30,7 +30,7 @@ class ConsentScreen(WardroomScreen):
         yield Static(self.t("consent.intro", version=self.version.label), id="consent-intro",
                      markup=False)
         with VerticalScroll(id="consent-body"):
-            yield NoticeText(self.version, self.t)
+            yield NoticeText(self.version, self.t, self.wardroom.context.public_address)
         yield KeyFooter()
 
     def on_mount(self) -> None:

@@ -29,7 +29,7 @@ class NoticeScreen(WardroomScreen):
         # Textual refuses a mount once the session is ending: the client may have left while
         # the database answered.
         if self.is_attached:
-            await body.mount(NoticeText(version, self.t))
+            await body.mount(NoticeText(version, self.t, self.wardroom.context.public_address))
 
     def action_close(self) -> None:
         self.dismiss()

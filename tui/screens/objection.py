@@ -26,7 +26,8 @@ class ObjectionScreen(WardroomScreen):
             yield Static(self.t("objection.what"), classes="paragraph", markup=False)
             yield Static(self.t("objection.final"), classes="paragraph objection-warning",
                          markup=False)
-            yield Static(self.t("objection.copy_first", name=account.username),
+            export = self.wardroom.context.ssh_command(account.username, "export")
+            yield Static(self.t("objection.copy_first", command=export),
                          classes="paragraph", markup=False)
             yield Label(self.t("objection.type_name"))
             yield Field(id="confirm-name")

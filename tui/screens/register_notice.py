@@ -31,7 +31,7 @@ class RegisterNoticeScreen(WardroomScreen):
         yield TopBar(self.t("register.notice_title"))
         yield Static(self.t("register.notice_hint"), id="notice-hint", markup=False)
         with VerticalScroll(id="notice-body"):
-            yield NoticeText(self.version, self.t)
+            yield NoticeText(self.version, self.t, self.wardroom.context.public_address)
         yield KeyFooter()
 
     def on_mount(self) -> None:
