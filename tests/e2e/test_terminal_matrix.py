@@ -139,7 +139,7 @@ class Snapshot:
         found = [f"{text!r} is not shown whole" for text in expected if not self.shows(text)]
         if not self.rows[0].startswith("wardroom ·"):
             found.append("no top bar on the first line")
-        footer = self.rows[-1]
+        footer = " ".join(self.rows[-2:])  # keys that do not fit continue on a second row
         main_keys = (("Strg+Q", t("key.logout")), ("F1", t("help.key")), ("F2", t("key.notice")))
         for key, description in main_keys:
             if f"{key} {description}" not in footer:

@@ -39,16 +39,15 @@ class PasswordChangeScreen(WardroomScreen):
         # Only the repeat field submits; Enter in the first moves on (Field.advances).
         new = self.query_one("#new", Input).value
         repeat = self.query_one("#repeat", Input).value
-        status = self.query_one("#status", Static)
         if new != repeat:
-            status.update(self.t("password.mismatch"))
+            self._retry("password.mismatch")
             return
         account = self.wardroom.context.account
         assert account is not None
         try:
             await self.wardroom.services.accounts.set_password(account.id, new)
         except WeakPassword:
-            status.update(self.t("password.too_short", min=MIN_PASSWORD_LENGTH))
+            self._retry("password.too_short", min=MIN_PASSWORD_LENGTH)
             return
         refreshed = await self.wardroom.services.accounts.get(account.id)
         self.wardroom.context.account = refreshed
@@ -57,3 +56,11 @@ class PasswordChangeScreen(WardroomScreen):
             self.app.switch_screen(self.wardroom.home_screen())
         else:
             self.dismiss()
+
+    def _retry(self, key: str, **values: object) -> None:
+        """Say why, and start again with both fields empty: the typed passwords are hidden,
+        so nobody can tell which one to fix."""
+        self.query_one("#status", Static).update(self.t(key, **values))
+        for field in ("#repeat", "#new"):
+            self.query_one(field, Input).clear()
+        self.query_one("#new", Input).focus()

@@ -15,8 +15,9 @@ from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_ru
 from store.policy.versions import PolicyVersion
 from store.requests import MAX_REQUEST_LENGTH, check_request
 from store.roles import Role
-from store.usernames import RESERVED, InvalidUsername, is_valid_username
+from store.usernames import RESERVED, InvalidUsername, is_valid_username, suggest_username
 from tui.screens.base import WardroomScreen
+from tui.screens.client_home import ClientHomeScreen
 from tui.screens.register_notice import RegisterNoticeScreen
 from tui.screens.request_form import refusal
 from tui.widgets.fields import Field
@@ -72,8 +73,14 @@ class RegisterScreen(WardroomScreen):
         name = self._value("username")
         if not is_valid_username(name):
             # A reserved name is a fine name that someone (the system) already has.
-            self._say("register.not_available" if name in RESERVED
-                      else "register.invalid_username", "username")
+            suggestion = suggest_username(name)
+            if name in RESERVED or suggestion is None:
+                self._say("register.not_available" if name in RESERVED
+                          else "register.invalid_username", "username")
+            else:
+                # Put where the cursor is: Enter takes it.
+                self._say("register.suggestion", "username", suggestion=suggestion)
+                self.query_one("#username", Input).insert_text_at_cursor(suggestion)
             return False
         if await self.wardroom.services.accounts.by_username(name) is not None:
             self._say("register.not_available", "username")
@@ -120,4 +127,8 @@ class RegisterScreen(WardroomScreen):
         context.account = account
         self.wardroom.follow_account()
         self.notify(self.t("register.created", name=account.username))
-        self.app.switch_screen(self.wardroom.home_screen())
+        home = ClientHomeScreen()
+        # Said on the overview, where it stays: how to come back, with the real address.
+        home.status_on_arrival = self.t("register.next_time",
+                                        command=context.ssh_command(account.username))
+        self.app.switch_screen(home)
