@@ -14,6 +14,7 @@ from sshd_app.terminal import TerminalInfo, accepted_env, clamp_size
 from tui.app import WardroomApp
 from tui.context import SessionContext
 from tui.driver import ChannelDriver
+from tui.i18n import DEFAULT_LANGUAGE, Translator
 
 if TYPE_CHECKING:
     from sshd_app.auth import WardroomSSHServer
@@ -23,10 +24,6 @@ log = logging.getLogger(__name__)
 
 # A client that stops reading is cut off once this much output waits for it.
 WRITE_BUFFER_LIMIT = 1024 * 1024
-NO_PTY_MESSAGE = (
-    b"wardroom: please connect with an interactive terminal (ssh -t), or run a command such "
-    b"as 'export' or 'admin --help'.\n"
-)
 
 
 class WardroomSession(asyncssh.SSHServerSession):
@@ -46,6 +43,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         self.last_input = server.services.clock.now()  # read by the server's idle sweep
         self._writable = asyncio.Event()  # cleared while the client has not read enough
         self._writable.set()
+        self._t = Translator(DEFAULT_LANGUAGE)  # the client's language, once its env is known
 
     # -- asyncssh callbacks ---------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -71,13 +69,15 @@ class WardroomSession(asyncssh.SSHServerSession):
     def session_started(self) -> None:
         assert self._chan is not None
         env = accepted_env(dict(self._chan.get_environment()))
+        # German unless the client's LANG asks for English, as in the TUI.
+        self._t = Translator(TerminalInfo(env=env).language or DEFAULT_LANGUAGE)
         if self._command is not None:
             self.task = asyncio.create_task(self._run_command(self._command))
         elif self._terminal is not None:
             self._terminal.env = env
             self.task = asyncio.create_task(self._run_tui(self._terminal))
         else:
-            self._chan.write_stderr(NO_PTY_MESSAGE)
+            self._chan.write_stderr(f"{self._t('edge.no_pty')}\n".encode())
             self._chan.exit(2)
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
@@ -177,7 +177,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         chan = self._chan
         io = ExecIO(stdin=self._stdin, write=self._write_text,
                     write_error=lambda text: chan.write_stderr(text.encode("utf-8")),
-                    drain=self.drain)
+                    drain=self.drain, t=self._t)
         try:
             status = await run_exec(command, self._connection.identity, self._server, io)
         except asyncio.CancelledError:
