@@ -5,13 +5,15 @@ Who and when only, from the store's caseload service; nothing from any ward room
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Static
 
 from store.caseload import ENDING_SOON, caseload
-from store.clock import berlin_minute, from_iso
+from store.clock import berlin, from_iso
 from tui.screens.home import HomeScreen
 from tui.widgets.admin.listing import Listing
 from tui.widgets.admin.stats_chart import StatsChart
@@ -27,6 +29,10 @@ class AdminHomeScreen(HomeScreen):
     SCREEN_NAME = "admin_home"
     ROLE_KEY = "admin_home"
     BINDINGS = [Binding("r", "refresh", "admin_home.key_refresh")]
+
+    def _moment(self, moment: datetime) -> str:
+        # As every other screen writes a moment (07.12.2026 00:37); the commands keep ISO.
+        return berlin(moment).strftime(self.t("room.time_format"))
 
     def _admin_command(self) -> str:
         context = self.wardroom.context
@@ -69,7 +75,7 @@ class AdminHomeScreen(HomeScreen):
         self.query_one("#admin-requests", Listing).show(
             [t("admin_home.column_id"), t("admin_home.column_client"),
              t("admin_home.column_filed"), t("admin_home.column_request")],
-            [[r.id, r.client_username, berlin_minute(from_iso(r.created_at)),
+            [[r.id, r.client_username, self._moment(from_iso(r.created_at)),
               " ".join(r.body.split())] for r in load.open_requests],
             t("admin_home.none"))
         self.query_one("#admin-counsellors", Listing).show(
@@ -82,6 +88,6 @@ class AdminHomeScreen(HomeScreen):
         self.query_one("#admin-ending", Listing).show(
             [t("admin_home.column_id"), t("admin_home.column_end"),
              t("admin_home.column_client"), t("admin_home.column_counsellor")],
-            [[b.id, berlin_minute(b.ends_at), b.client_username, b.counsellor_username]
+            [[b.id, self._moment(b.ends_at), b.client_username, b.counsellor_username]
              for b in load.ending_soon],
             t("admin_home.none"))
