@@ -39,6 +39,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         self._stdin: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._closed = False
         self.app: WardroomApp | None = None
+        self._leaving: asyncio.Task[None] | None = None  # the app ending after the client went
         self.size: tuple[int, int] = (80, 24)
         self.last_input = server.services.clock.now()  # read by the server's idle sweep
         self._writable = asyncio.Event()  # cleared while the client has not read enough
@@ -105,8 +106,8 @@ class WardroomSession(asyncssh.SSHServerSession):
     def _abandon(self) -> None:
         """The client is gone (or cut off): stop the app without writing to it any more."""
         self._closed = True
-        if self.app is not None and self.app.is_running:
-            self.app.exit(0)
+        if self.app is not None and self.app.is_running and self._leaving is None:
+            self._leaving = asyncio.create_task(self.app.leave_after_input())
         if self.task is not None and not self.task.done():
             # Give the app a moment to unwind cleanly, then cancel whatever is left.
             asyncio.get_running_loop().call_later(2.0, self.task.cancel)
