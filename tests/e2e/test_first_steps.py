@@ -29,8 +29,9 @@ async def test_registering_juergen_ends_with_how_to_log_in_next_time(wardroom):
         await visitor.wait_for(NOTICE)
         visitor.send("a")
         screen = await visitor.wait_for("Nächstes Mal melden Sie sich so an")
-        words = " ".join(screen.split())
-        assert "ssh -p 2222 juergen@beratung.example" in words
+        # the command on a line of its own, to copy or write down whole
+        assert "ssh -p 2222 juergen@beratung.example" in [line.strip() for line in
+                                                          screen.splitlines()]
         assert "…@…" not in screen
     finally:
         await visitor.close()
