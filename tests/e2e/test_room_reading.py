@@ -59,3 +59,17 @@ async def test_in_a_narrow_window_keys_and_presence_wrap_instead_of_being_cut(wa
             assert shown in footer, screen
     finally:
         await client.close()
+
+
+async def test_a_dashboard_too_narrow_for_its_table_asks_for_a_wider_window(wardroom):
+    await make_booking(wardroom)
+    counsellor = await connect(wardroom.port, "bernd", PASSWORD, size=(50, 24))
+    try:
+        screen = await counsellor.wait_for("zu schmal")
+        words = " ".join(screen.split())
+        assert "Bitte machen Sie es breiter: mindestens" in words
+        counsellor.resize(80, 24)
+        await counsellor.wait_gone("zu schmal")
+        assert "Ungelesen" in counsellor.text()
+    finally:
+        await counsellor.close()
