@@ -78,9 +78,11 @@ class RegisterScreen(WardroomScreen):
                 self._say("register.not_available" if name in RESERVED
                           else "register.invalid_username", "username")
             else:
-                # Put where the cursor is: Enter takes it.
+                # In the field, selected: Enter takes it, typing replaces it.
                 self._say("register.suggestion", "username", suggestion=suggestion)
-                self.query_one("#username", Input).insert_text_at_cursor(suggestion)
+                field = self.query_one("#username", Input)
+                field.insert_text_at_cursor(suggestion)
+                field.select_all()
             return False
         if await self.wardroom.services.accounts.by_username(name) is not None:
             self._say("register.not_available", "username")
