@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from sshd_app.edge_texts import in_both_languages
 from sshd_app.session import WardroomSession
 from store.accounts import Account, Login
 from store.sealing.keyring import Keyring
@@ -205,7 +206,7 @@ class WardroomSSHServer(asyncssh.SSHServer):
                     sanitize_line(username)[:64])
         if self._failures >= self._server.settings.max_auth_attempts and self._conn:
             self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
-                                  "Too many failed login attempts")
+                                  in_both_languages("edge.too_many_failures"))
         return False
 
     async def auth_completed(self) -> None:

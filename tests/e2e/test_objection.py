@@ -27,8 +27,8 @@ async def _to_objection(client: TerminalClient) -> None:
     await client.wait_for("Profil")
     await client.type("p")
     await client.wait_for("Wie lange Ihre beendeten")
-    # retention choice → (save, disabled) → language choice → save language → objection
-    for key in (TAB, TAB, TAB, ENTER):
+    # retention choice → save retention → language choice → save language → objection
+    for key in (TAB, TAB, TAB, TAB, ENTER):
         await client.type(key)
     await client.wait_for("Zur Bestätigung Ihren Benutzernamen")
 

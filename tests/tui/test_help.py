@@ -12,6 +12,7 @@ import tui.screens
 from store.booking import Booking
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.e2e.test_ward_room import shown_as_sent
 from tests.sealed import history_as
 from tests.sshclient import connect
 from tui.i18n import LANGUAGES, Translator
@@ -80,7 +81,7 @@ async def test_in_the_message_box_question_mark_is_text_and_f1_is_help(wardroom)
         await client.wait_for("Stationszimmer mit bernd")
         await client.type("Wie geht es weiter?")
         client.send("\r")
-        await client.wait_for("Wie geht es weiter?")
+        await shown_as_sent(client, "Wie geht es weiter?")  # not just typed into the box
         assert "Tasten auf diesem Bildschirm" not in client.text()
         klara = await wardroom.services.accounts.by_username("klara")
         assert [m.body for m in await history_as(wardroom.services, klara, booking.id)] == [
@@ -89,7 +90,7 @@ async def test_in_the_message_box_question_mark_is_text_and_f1_is_help(wardroom)
         client.send(F1)
         screen = await client.wait_for("Tasten auf diesem Bildschirm")
         assert "Stationszimmer ist Ihr privater Gesprächsraum" in screen
-        assert "Senden" in screen  # the message box's own key is listed too
+        assert "Eingabe  Senden" in screen  # the message box's own key is listed too
         client.send("\x1b")
         await client.wait_for("Stationszimmer mit bernd")
     finally:
@@ -102,6 +103,6 @@ async def test_footer_shows_help_and_logout_on_every_first_screen(wardroom):
     try:
         screen = await admin.wait_for("Abmelden")
         footer = screen.splitlines()[-1]
-        assert "f1 Hilfe" in footer and "^q Abmelden" in footer
+        assert "F1 Hilfe" in footer and "Strg+Q Abmelden" in footer
     finally:
         await admin.close()

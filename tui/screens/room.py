@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from store.booking import Booking
 from store.clock import berlin
@@ -21,6 +21,7 @@ from tui.compositor import CroppingCompositor
 from tui.hub_events import HubEvent, deliver_to
 from tui.i18n import translate_bindings
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.room.message_box import MessageBox
 from tui.widgets.room.message_log import MessageLog
 from tui.widgets.top_bar import TopBar
@@ -72,15 +73,18 @@ class RoomScreen(WardroomScreen):
         yield TopBar(self.t("room.title", name=sanitize_line(name)),
                      sanitize_line(self._me.username))
         yield Static("", id="room-presence", markup=False)
-        yield MessageLog(self._header, id="room-log")
+        yield Static("", id="room-empty", markup=False)
+        yield MessageLog(self._header, self._me.username, id="room-log")
         with Horizontal(id="room-hints"):
             yield Static("", id="room-status", markup=False)
             yield Static("", id="room-counter", markup=False)
         yield MessageBox(MAX_MESSAGE_LENGTH, id="room-box")
-        yield Footer()
+        yield KeyFooter()
 
     def _header(self, message: RoomMessage) -> str:
         moment = berlin(message.sent_at).strftime(self.t("room.time_format"))
+        if message.sender_username == self._me.username:
+            return self.t("room.header_own", time=moment)
         return self.t("room.header", time=moment, role=self.t(f"role.{message.sender_role}"),
                       name=message.sender_username)
 
@@ -155,6 +159,7 @@ class RoomScreen(WardroomScreen):
             if self._room_key is None:
                 return
             self.query_one(MessageLog).append(event.message.open(self._room_key))
+            self._show_empty_hint()
             await self._mark_read()
         elif isinstance(event, PresenceChanged):
             self._show_presence()
@@ -184,13 +189,27 @@ class RoomScreen(WardroomScreen):
                     and self.wardroom.services.rooms.writable(self._me, self.booking))
         box.read_only = not writable
         box.disabled = not writable
+        box.placeholder = self.t("room.placeholder") if writable else ""
+        self._show_empty_hint()
         if self._room_key is None:
-            return
+            return  # the status line says why the room is closed and the ways back
         if not writable:
             deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
             self._status(self.t("room.read_only", date=deletes))
         elif not self._sending:
             self._status("")
+
+    def _show_empty_hint(self) -> None:
+        """In a room without messages, say what to do (or, once ended, that none were
+        written); hidden with the first message."""
+        hint = self.query_one("#room-empty", Static)
+        # A sealed room may hold messages this session cannot open: its status line speaks.
+        empty = self._room_key is not None and not self.query_one(MessageLog).message_count
+        if empty:
+            ended = self.query_one(MessageBox).read_only
+            hint.update(self.t("room.no_messages_ended" if ended else "room.no_messages"))
+        if hint.display != empty:
+            hint.display = empty
 
     def _show_presence(self) -> None:
         name, role, account_id = self._other_party()
@@ -236,6 +255,7 @@ class RoomScreen(WardroomScreen):
         # Only now, with the message committed, does it show as sent and the draft go;
         # whatever was typed while it was on its way stays in the box.
         self.query_one(MessageLog).append(message)
+        self._show_empty_hint()
         box.load_text(box.text.removeprefix(event.text))
         box.move_cursor(box.document.end)
         self._status("")
