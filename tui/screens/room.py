@@ -50,6 +50,9 @@ class RoomScreen(WardroomScreen):
         # Held while the room is open, to open the messages the hub delivers; None while the
         # session's keys hold no copy (access reset by staff and not yet given back).
         self._room_key: bytes | None = None
+        # What the status line says while nothing else needs it (access given back), until
+        # the next message is sent.
+        self._note = ""
 
     @property
     def _me(self):
@@ -93,20 +96,15 @@ class RoomScreen(WardroomScreen):
         self._subscription = deliver_to(self, services.hub, room_topic(self.booking.id))
         services.presence.enter(self.booking.id, self._me)
         translate_bindings(self.query_one(MessageBox), self.t)
-        log = self.query_one(MessageLog)
         try:
             self._room_key = await services.rooms.room_key(self._me, self.booking.id,
                                                            self._keys)
-            page = await services.rooms.history(self._me, self.booking.id, self._keys)
+            await self._load_history()
         except NotFound:
             self._leave("room.gone")
             return
         except RoomSealed:
-            page = []
-        log.has_older = len(page) == PAGE_SIZE
-        for message in page:
-            log.append(message)
-        await self._mark_read()
+            pass
         self._show_presence()
         self._apply_state()
         self.query_one(MessageBox).focus()
@@ -141,7 +139,8 @@ class RoomScreen(WardroomScreen):
         async def answered(allow: bool | None) -> None:
             if allow and await rooms.give_access(self._me, self.booking.id, self._keys,
                                                  pending.account_id):
-                self._status(self.t("access.given", name=sanitize_line(pending.username)))
+                self._note = self.t("access.given", name=sanitize_line(pending.username))
+                self._status(self._note)
 
         self.app.push_screen(AccessConfirmScreen(pending), answered)
 
@@ -167,14 +166,31 @@ class RoomScreen(WardroomScreen):
             await self._recheck()
 
     async def _recheck(self) -> None:
-        """The booking changed (ended, extended): ask the store again what this person may do."""
+        """The booking changed (ended, extended, access given back): ask the store again what
+        this person may do."""
+        rooms = self.wardroom.services.rooms
         try:
-            self.booking = await self.wardroom.services.rooms.open(self._me, self.booking.id)
+            self.booking = await rooms.open(self._me, self.booking.id)
+            if self._room_key is None:
+                # The other participant may just have given this person's access back.
+                self._room_key = await rooms.room_key(self._me, self.booking.id, self._keys)
+                await self._load_history()
+                self._status("")
         except NotFound:
             # A counsellor loses access at the end; a client only when the room is deleted.
             self._leave("room.access_ended" if self._me.role is Role.COUNSELLOR else "room.gone")
             return
+        except RoomSealed:
+            pass
         self._apply_state()
+
+    async def _load_history(self) -> None:
+        page = await self.wardroom.services.rooms.history(self._me, self.booking.id, self._keys)
+        log = self.query_one(MessageLog)
+        log.has_older = len(page) == PAGE_SIZE
+        for message in page:
+            log.append(message)
+        await self._mark_read()
 
     def _leave(self, reason_key: str) -> None:
         if not self.is_attached:
@@ -197,7 +213,7 @@ class RoomScreen(WardroomScreen):
             deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
             self._status(self.t("room.read_only", date=deletes))
         elif not self._sending:
-            self._status("")
+            self._status(self._note)
 
     def _show_empty_hint(self) -> None:
         """In a room without messages, say what to do (or, once ended, that none were
@@ -258,6 +274,7 @@ class RoomScreen(WardroomScreen):
         self._show_empty_hint()
         box.load_text(box.text.removeprefix(event.text))
         box.move_cursor(box.document.end)
+        self._note = ""
         self._status("")
 
     def _refuse(self, reason: str, length: int) -> None:
