@@ -42,7 +42,8 @@ def message(n: int) -> Message:
 
 
 async def measure(kind: str, count: int) -> float:
-    history: Widget = MessageLog(lambda m: f"28.11.2026 10:00 · Klient/in {m.sender_username}")
+    history: Widget = MessageLog(lambda m: f"28.11.2026 10:00 · Klient/in {m.sender_username}",
+                                 "reader")
     if kind == "log":
         history = Log()
     app = Room(history)

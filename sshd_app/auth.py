@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from sshd_app.edge_texts import in_both_languages
 from sshd_app.session import WardroomSession
 from store.accounts import Account, Login
 from store.sealing.keyring import Keyring
@@ -208,7 +209,7 @@ class WardroomSSHServer(asyncssh.SSHServer):
         log.warning("auth failure from %s", self.peer)
         if self._failures >= self._server.settings.max_auth_attempts and self._conn:
             self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
-                                  "Too many failed login attempts")
+                                  in_both_languages("edge.too_many_failures"))
         return False
 
     async def auth_completed(self) -> None:

@@ -171,6 +171,7 @@ def _serve_flags(args: argparse.Namespace) -> dict[str, str | None]:
 
 async def serve(settings: Settings, demo: bool = False) -> int:
     from sshd_app.collector import tune_for_sessions
+    from sshd_app.demo import print_logins
     from sshd_app.server import WardroomServer, stop_requested
     from sshd_app.workers import WorkerPool
     from store.hub_relay import RelayHub, hub_socket_path
@@ -186,7 +187,7 @@ async def serve(settings: Settings, demo: bool = False) -> int:
     services = await Services.open(settings.db, hub=relay, limits=storage_limits(settings))
     await relay.listen(hub_socket_path(settings.db))
     if demo:
-        from sshd_app.demo import DemoRefused, prepare_demo, print_logins
+        from sshd_app.demo import DemoRefused, prepare_demo
 
         try:
             await prepare_demo(services)
@@ -201,12 +202,14 @@ async def serve(settings: Settings, demo: bool = False) -> int:
             settings.sources["second_factor_required"] = "--demo"
             log.warning("demo: second factor not required (set second_factor_required to "
                         "keep it)")
-        print_logins(settings.host, settings.port)
     server = (WardroomServer(settings, services) if settings.workers == 1
               else WorkerPool(settings, services, settings.workers))
     stop = stop_requested()
     try:
         await server.start()
+        if demo:
+            # Only now: an `ssh` typed as soon as the logins show must find the port open.
+            print_logins(server.settings.ssh_address)
         tune_for_sessions()
         await stop.wait()
         log.info("shutting down")

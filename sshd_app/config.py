@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
+import socket
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -19,6 +21,8 @@ log = logging.getLogger(__name__)
 
 # Looked for next to the database when no --config / WARDROOM_CONFIG names a file.
 CONFIG_FILENAME = "wardroom.toml"
+# A host name or address, optionally with a port: it is shown to people as part of a command.
+_PUBLIC_ADDRESS = re.compile(r"(|([A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(:[0-9]{1,5})?)")
 # More server processes than this is a typo rather than a machine: each costs its memory and
 # a database connection.
 MAX_WORKERS = 64
@@ -31,6 +35,7 @@ class ConfigError(ValueError):
 @dataclass
 class Settings:
     listen: str = "127.0.0.1:2222"
+    public_address: str = ""
     db: str = "wardroom.db"
     host_keys: str = "host_keys"
     registration: bool = True
@@ -62,10 +67,24 @@ class Settings:
     def port(self) -> int:
         return split_listen(self.listen)[1]
 
+    @property
+    def ssh_address(self) -> str:
+        """HOST:PORT as people type it in `ssh`: public_address, else where the server
+        listens (this machine's name when it listens on every address)."""
+        if self.public_address:
+            return self.public_address
+        host, port = split_listen(self.listen)
+        if host in ("0.0.0.0", "::"):
+            host = socket.getfqdn()
+        return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
 
 # One line per setting: the default config file and `config show` say it, docs are tested on it.
 EXPLANATIONS = {
     "listen": "Address and port to listen on, HOST:PORT (0.0.0.0 or [::] for every address).",
+    "public_address": "The address people connect to, HOST or HOST:PORT (for example "
+                      "beratung.example:2222), as screens and the notice show it in ssh "
+                      "commands; empty: the listen address.",
     "db": "The SQLite database file; its -wal and -shm files live beside it.",
     "host_keys": "Folder of the host keys; missing keys are generated (Ed25519, RSA-4096).",
     "registration": "Whether new clients may register themselves with `ssh register@HOST`.",
@@ -165,6 +184,8 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
             raise ValueError(value)
         if name == "listen":
             split_listen(value)
+        if name == "public_address" and not _PUBLIC_ADDRESS.fullmatch(value):
+            raise ValueError(value)
         return value
     except (TypeError, ValueError) as error:
         raise ConfigError(f"{label}: bad value {value!r}, expected {_expected(name)}") from error
@@ -194,6 +215,8 @@ def _expected(name: str) -> str:
         return f"a whole number from 1 to {limit}" if limit else "a whole number above 0"
     if name == "listen":
         return "HOST:PORT"
+    if name == "public_address":
+        return "HOST or HOST:PORT, or empty"
     return "a text" if _optional(name) else "a non-empty text"
 
 

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 from store.roles import Role
 from store.services import Services
+from tui.ssh_command import ssh_command
 
 DEMO_PASSWORD = "demo-passwort"
 DEMO_ACCOUNTS = (
-    ("demo-admin", Role.ADMIN, "staff: ssh … demo-admin@HOST admin --help"),
+    ("demo-admin", Role.ADMIN, "staff; add 'admin --help' for the staff commands"),
     ("demo-beraterin", Role.COUNSELLOR, "counsellor: dashboard, Enter opens the room"),
     ("demo-klientin", Role.CLIENT, "client: lands straight in her ward room"),
     ("demo-neu", Role.CLIENT, "client with an open request, waiting to be matched"),
@@ -51,6 +52,10 @@ async def _seed(services: Services) -> None:
     for name, role, _what in DEMO_ACCOUNTS:
         made[name] = await services.accounts.create(name, role, DEMO_PASSWORD)
         await services.policy.accept(made[name], current)
+        # The demo shows the service in use: its people have noted their recovery codes.
+        login = await services.accounts.authenticate(name, DEMO_PASSWORD)
+        assert login is not None
+        await services.account_keys.recovery_code_shown(login.keys)
     request = await services.requests.file(
         made["demo-klientin"], "Nach der Reha fällt mir der Alltag schwer; ich möchte "
                                "Begleitung für die ersten Wochen zu Hause.")
@@ -65,9 +70,10 @@ async def _seed(services: Services) -> None:
                                                    "Krankenhaus zurück und suche Unterstützung.")
 
 
-def print_logins(host: str, port: int) -> None:
+def print_logins(address: str) -> None:
+    """The demo's logins, as commands for `address` (HOST:PORT, Settings.ssh_address)."""
     lines = [f"wardroom demo: every demo account's password is {DEMO_PASSWORD!r}"]
     for name, _role, what in DEMO_ACCOUNTS:
-        lines.append(f"  ssh -p {port} {name}@{host}    # {what}")
-    lines.append(f"  ssh -p {port} register@{host}    # register a new client account")
+        lines.append(f"  {ssh_command(address, name)}    # {what}")
+    lines.append(f"  {ssh_command(address, 'register')}    # register a new client account")
     print("\n".join(lines), file=sys.stdout, flush=True)

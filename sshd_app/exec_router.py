@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from store.text import sanitize_line
+from tui.i18n import Translator
 
 if TYPE_CHECKING:
     from sshd_app.auth import ConnectionIdentity
@@ -23,6 +24,7 @@ class ExecIO:
     write: Callable[[str], None]
     write_error: Callable[[str], None]
     drain: Callable[[], Awaitable[None]]  # waits while the client is behind with reading
+    t: Translator = field(default_factory=Translator)  # the client's language (its LANG)
     _buffer: bytes = field(default=b"", init=False, repr=False)
     _eof: bool = field(default=False, init=False, repr=False)
 
@@ -66,8 +68,7 @@ async def run_exec(line: str, identity: ConnectionIdentity, server: WardroomServ
     handler = COMMANDS.get(words[0]) if words else None
     if handler is None or identity.account is None:
         shown = sanitize_line(line)[:60]
-        io.write_error(f"wardroom: unknown command {shown!r}. Connect with a terminal "
-                       f"to use wardroom interactively.\n")
+        io.write_error(io.t("edge.unknown_command", command=repr(shown)) + "\n")
         return EXIT_USAGE
     if identity.must_enrol_second_factor:
         io.write_error("wardroom: this account needs a second factor first. Log in with a "

@@ -14,6 +14,7 @@ from sshd_app.terminal import TerminalInfo, accepted_env, clamp_size
 from tui.app import WardroomApp
 from tui.context import SessionContext
 from tui.driver import ChannelDriver
+from tui.i18n import DEFAULT_LANGUAGE, Translator
 
 if TYPE_CHECKING:
     from sshd_app.auth import WardroomSSHServer
@@ -23,10 +24,6 @@ log = logging.getLogger(__name__)
 
 # A client that stops reading is cut off once this much output waits for it.
 WRITE_BUFFER_LIMIT = 1024 * 1024
-NO_PTY_MESSAGE = (
-    b"wardroom: please connect with an interactive terminal (ssh -t), or run a command such "
-    b"as 'export' or 'admin --help'.\n"
-)
 
 
 class WardroomSession(asyncssh.SSHServerSession):
@@ -42,10 +39,12 @@ class WardroomSession(asyncssh.SSHServerSession):
         self._stdin: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._closed = False
         self.app: WardroomApp | None = None
+        self._leaving: asyncio.Task[None] | None = None  # the app ending after the client went
         self.size: tuple[int, int] = (80, 24)
         self.last_input = server.services.clock.now()  # read by the server's idle sweep
         self._writable = asyncio.Event()  # cleared while the client has not read enough
         self._writable.set()
+        self._t = Translator(DEFAULT_LANGUAGE)  # the client's language, once its env is known
 
     # -- asyncssh callbacks ---------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
@@ -71,13 +70,15 @@ class WardroomSession(asyncssh.SSHServerSession):
     def session_started(self) -> None:
         assert self._chan is not None
         env = accepted_env(dict(self._chan.get_environment()))
+        # German unless the client's LANG asks for English, as in the TUI.
+        self._t = Translator(TerminalInfo(env=env).language or DEFAULT_LANGUAGE)
         if self._command is not None:
             self.task = asyncio.create_task(self._run_command(self._command))
         elif self._terminal is not None:
             self._terminal.env = env
             self.task = asyncio.create_task(self._run_tui(self._terminal))
         else:
-            self._chan.write_stderr(NO_PTY_MESSAGE)
+            self._chan.write_stderr(f"{self._t('edge.no_pty')}\n".encode())
             self._chan.exit(2)
 
     def data_received(self, data: bytes, datatype: asyncssh.DataType) -> None:
@@ -105,8 +106,8 @@ class WardroomSession(asyncssh.SSHServerSession):
     def _abandon(self) -> None:
         """The client is gone (or cut off): stop the app without writing to it any more."""
         self._closed = True
-        if self.app is not None and self.app.is_running:
-            self.app.exit(0)
+        if self.app is not None and self.app.is_running and self._leaving is None:
+            self._leaving = asyncio.create_task(self.app.leave_after_input())
         if self.task is not None and not self.task.done():
             # Give the app a moment to unwind cleanly, then cancel whatever is left.
             asyncio.get_running_loop().call_later(2.0, self.task.cancel)
@@ -151,6 +152,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             term=terminal.term,
             language_hint=terminal.language,
             registration_open=self._server.settings.registration,
+            public_address=self._server.settings.ssh_address,
             must_enrol_second_factor=identity.must_enrol_second_factor,
             claim_registration=(partial(self._server.registrations.claim, self._connection.peer)
                                 if identity.registering else None),
@@ -177,7 +179,7 @@ class WardroomSession(asyncssh.SSHServerSession):
         chan = self._chan
         io = ExecIO(stdin=self._stdin, write=self._write_text,
                     write_error=lambda text: chan.write_stderr(text.encode("utf-8")),
-                    drain=self.drain)
+                    drain=self.drain, t=self._t)
         try:
             status = await run_exec(command, self._connection.identity, self._server, io)
         except asyncio.CancelledError:

@@ -15,7 +15,7 @@ from datetime import datetime
 from store.access import can_post, can_read_room
 from store.accounts import Account
 from store.booking import Booking
-from store.bookings import Bookings
+from store.bookings import Bookings, announce_booking
 from store.clock import from_iso, to_iso
 from store.database import Database
 from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
@@ -204,7 +204,10 @@ class WardRooms:
         if account_id not in (booking.client_id, booking.counsellor_id) or \
                 account_id == actor.id:
             raise NotPermitted("only the other participant of this room")
-        return await self._keys.grant(keys, booking, account_id)
+        given = await self._keys.grant(keys, booking, account_id)
+        if given:
+            announce_booking(self._hub, booking)  # an open room of theirs opens at once
+        return given
 
     async def mark_read(self, actor: Account, booking_id: int, message_id: int) -> None:
         await self.open(actor, booking_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -10,6 +11,7 @@ from rich.console import Console
 from textual.app import App
 from textual.binding import Binding
 from textual.filter import NoColor
+from textual.message_pump import MessagePump
 
 from store.hub import AccountClosed, Subscription, account_topic
 from store.roles import Role
@@ -17,10 +19,24 @@ from tui import textual_guard
 from tui.context import SessionContext
 from tui.driver import ChannelDriver, TerminalPort
 from tui.i18n import Translator, translate_bindings
+from tui.key_names import key_name
 
 log = logging.getLogger(__name__)
 
 textual_guard.install()
+
+
+# How many times a client's last input is followed through the app's queues when it goes, and
+# for how long at most (the session cancels what is left after 2 s, sshd_app/session.py).
+SETTLE_ROUNDS = 3
+SETTLE_SECONDS = 1.5
+
+
+async def _handled_so_far(pump: MessagePump) -> None:
+    """Return once `pump` has handled every message it had when this was called."""
+    handled = asyncio.Event()
+    if pump.call_later(handled.set):
+        await handled.wait()
 
 
 class _Discard:
@@ -162,6 +178,10 @@ class WardroomApp(App[int]):
             Role.ADMIN: AdminHomeScreen,
         }[account.role]()
 
+    def get_key_display(self, binding: Binding) -> str:
+        # Footers and help name keys in the session's language, as printed on the keyboard.
+        return binding.key_display or key_name(binding.key, self.t)
+
     def action_logout(self) -> None:
         self.exit(0)
 
@@ -189,6 +209,24 @@ class WardroomApp(App[int]):
 
         if not isinstance(self.screen, NoticeScreen):
             self.push_screen(NoticeScreen())
+
+    async def leave_after_input(self) -> None:
+        """The client is gone: first handle the input that reached the server before it went
+        (a message sent with Enter just before the terminal closed is stored), then end."""
+        try:
+            async with asyncio.timeout(SETTLE_SECONDS):
+                # A key travels app -> screen -> focused widget, which posts to itself what
+                # it means (Send), which bubbles to the screen, whose handler stores it: one
+                # round through these queues per hop, each waiting for what came before.
+                for _ in range(SETTLE_ROUNDS):
+                    screen = self.screen_stack[-1] if self.screen_stack else None
+                    for pump in (self, screen, screen and screen.focused):
+                        if pump is not None:
+                            await _handled_so_far(pump)
+        except TimeoutError:
+            log.info("input left unhandled when the client went")
+        finally:
+            self.exit(0)
 
     def end_session(self, reason_key: str) -> None:
         """Close the session from outside (shutdown, erasure): say why, then exit."""

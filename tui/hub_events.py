@@ -32,10 +32,13 @@ def deliver_to(pump: MessagePump, hub: Hub, topic: Topic,
 
     An unwanted event is dropped before it is queued: a handled message, even one ignored,
     wakes the screen and runs its pending refresh work, in every session the event reaches.
+    `wanted` runs inside the publisher's task, where Textual's active app (`pump.app`) is the
+    publisher's session, not `pump`'s: it must decide only from what `pump` holds itself.
     """
     def listener(event: Any) -> None:
         # post_message only queues, so the publisher (another session's send) never waits.
         if wanted(event):
-            pump.post_message(HubEvent(event))
+            # The sender is `pump` itself, never whichever session published.
+            pump.post_message(HubEvent(event).set_sender(pump))
 
     return hub.subscribe(topic, listener)

@@ -134,29 +134,40 @@ class RoomKeys:
     async def seal_unsealed(self, keys: Keyring, bookings: list[Booking]) -> int:
         """Upgrade of a database from before sealing, at a participant's login: each room of
         theirs that has no key yet gets one (sealed to every party that has a pair and may
-        hold it), and its plaintext messages are encrypted and the text removed for good.
-        Returns how many rooms were sealed."""
+        hold it); plaintext messages in it (or in a room whose key this session holds) are
+        encrypted and their text removed for good. Returns how many rooms were sealed."""
         now = self._db.clock.now()
         sealed = 0
         for booking in bookings:
             if not may_hold_copy(booking, keys.account_id, now):
                 continue
             async with self._db.transaction() as tx:
-                if await tx.fetchone("SELECT 1 FROM room_key WHERE booking_id = ?",
-                                     (booking.id,)):
-                    continue
-                room_key = new_room_key()
-                parties = tuple(p for p in (booking.client_id, booking.counsellor_id)
-                                if may_hold_copy(booking, p, now))
-                await self._seal_to_parties(tx, booking.id, room_key, parties)
                 rows = await tx.fetchall(
                     "SELECT id, body FROM message WHERE booking_id = ? AND sealed IS NULL",
                     (booking.id,))
+                keyed = await tx.fetchone("SELECT 1 FROM room_key WHERE booking_id = ?",
+                                          (booking.id,))
+                if keyed and not rows:
+                    continue
+                if keyed:
+                    mine = await tx.fetchone(
+                        "SELECT sealed FROM room_key WHERE booking_id = ? AND key_id = ?",
+                        (booking.id, keys.key_id))
+                    if mine is None:
+                        continue  # whoever holds the key seals them at their login
+                    room_key = open_sealed(keys.private, mine["sealed"],
+                                           room_key_info(booking.id))
+                else:
+                    room_key = new_room_key()
+                    parties = tuple(p for p in (booking.client_id, booking.counsellor_id)
+                                    if may_hold_copy(booking, p, now))
+                    await self._seal_to_parties(tx, booking.id, room_key, parties)
                 await tx.executemany(
                     "UPDATE message SET sealed = ?, body = '' WHERE id = ?",
                     [(encrypt_message(room_key, booking.id, r["id"], r["body"]), r["id"])
                      for r in rows])
-                tx.mark_erasure()
+                if rows:
+                    tx.mark_erasure()
                 sealed += 1
         return sealed
 

@@ -90,7 +90,7 @@ async def test_room_looks_right_at_200x50(wardroom):
         await client.wait_for("Stationszimmer mit bernd")
         await client.type("Eine Zeile, die bei 200 Spalten nicht umbricht.")
         client.send("\r")
-        await client.wait_for("Klient/in klara")
+        await client.wait_for("10:00 · Sie")
         lines = client.text().splitlines()
         assert lines[0].startswith("wardroom · Stationszimmer mit bernd")
         assert lines[0].rstrip().endswith("klara")

@@ -11,7 +11,7 @@ from tests.sshclient import connect, run_command
 
 NEW_NOTICE = "# Datenschutzhinweise, Fassung 2\n\nDieser Satz steht nur in Fassung zwei.\n"
 CONSENT_TITLE = "Neue Datenschutzhinweise"
-CLIENT_HOME = "Ihr Stationszimmer"
+CLIENT_HOME = "Ihr Anliegen"
 # Keys that must not lead anywhere from the gate (F1 help and F2 notice show no personal data;
 # the notice is tested apart).
 PROBE_KEYS = ["\x1b", "\t", "\r", "q", "h", " ", "\x1b[Z", "\x1bOR", "\x1b[15~",

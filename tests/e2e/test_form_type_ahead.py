@@ -68,7 +68,7 @@ async def test_forced_password_change_in_one_write(wardroom):
     try:
         await client.wait_for("Einmal-Passwort")
         client.send(f"{SECRET}\r{SECRET}\r")
-        await _wait_without_secret(client, "Ihr Stationszimmer")
+        await _wait_without_secret(client, "Ihr Anliegen")
     finally:
         await client.close()
     account = await wardroom.services.accounts.check_password("anna", SECRET)

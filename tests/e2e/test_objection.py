@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from store.roles import Role
 from tests.conftest import PASSWORD
-from tests.retention_world import files_holding, marker_text, new_token
+from tests.retention_world import (
+    files_holding,
+    files_holding_bytes,
+    marker_text,
+    new_token,
+    room_secrets,
+)
 from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
 
@@ -21,8 +27,8 @@ async def _to_objection(client: TerminalClient) -> None:
     await client.wait_for("Profil")
     await client.type("p")
     await client.wait_for("Wie lange Ihre beendeten")
-    # retention choice → (save, disabled) → language choice → save language → objection
-    for key in (TAB, TAB, TAB, ENTER):
+    # retention choice → save retention → language choice → save language → objection
+    for key in (TAB, TAB, TAB, TAB, ENTER):
         await client.type(key)
     await client.wait_for("Zur Bestätigung Ihren Benutzernamen")
 
@@ -35,7 +41,9 @@ async def test_objection_erases_everything_and_ends_every_session(wardroom):
     token = new_token()
     wardroom.clock.advance(timedelta(minutes=5))
     await post_as(wardroom.services, klara, booking.id, marker_text(token))
-    assert files_holding(wardroom.db_path, token)
+    assert files_holding(wardroom.db_path, token) == []  # sealed: never there in clear
+    secrets = await room_secrets(wardroom.services, booking.id)
+    assert files_holding_bytes(wardroom.db_path, secrets)
 
     client = await connect(wardroom.port, "klara", PASSWORD, size=(100, 40))
     other_session = await connect(wardroom.port, "klara", PASSWORD)
@@ -63,7 +71,7 @@ async def test_objection_erases_everything_and_ends_every_session(wardroom):
         assert "Ihre Beratungen" in screen
         assert await wardroom.services.accounts.by_username("klara") is None
         assert await wardroom.services.bookings.get(booking.id) is None
-        assert files_holding(wardroom.db_path, token) == []
+        assert files_holding_bytes(wardroom.db_path, secrets) == []
     finally:
         for session in (client, other_session, counsellor):
             await session.close()

@@ -79,7 +79,11 @@ async def test_openssh_wrong_password_is_refused(wardroom, tmp_path, host_keys_d
                 await asyncio.sleep(0.1)
             await pane.keys("not-the-password", literal=True)
             await pane.keys("Enter")
-        screen = await pane.wait_for("Too many failed login attempts")
+        # LANG is sent only after login: German first, then English, in plain ASCII.
+        screen = await pane.wait_for("Disconnected from")
+        said = "".join(line.rstrip("\n") for line in screen.splitlines())  # tmux wraps at 80
+        assert ("Zu viele fehlgeschlagene Anmeldeversuche. Bitte warten Sie kurz und melden "
+                "Sie sich dann neu an. / Too many failed login attempts.") in said
         assert "kim (" not in screen
     finally:
         await pane.close()

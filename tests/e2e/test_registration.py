@@ -76,9 +76,12 @@ async def test_taken_reserved_and_bad_names_and_passwords(wardroom):
         await retry(visitor, "root", "", "", "")  # reserved: "not available", like taken
         await visitor.wait_for("nicht verfügbar")
         await retry(visitor, "Klara Müller", "", "", "")
-        await visitor.wait_for("nicht möglich")
-        await retry(visitor, "frei.name", "", "", "")
+        await visitor.wait_for("Vorschlag: klara.mueller")
+        await retry(visitor, "frei.name", "", "", "")  # typed over the suggestion
         await visitor.wait_for(NOTICE)  # the remaining fields were kept and are fine
+        (session,) = wardroom.server.sessions
+        form = session.app.screen_stack[-2]
+        assert form.query_one("#username").value == "frei.name"
         visitor.send("\x1b")
         await visitor.wait_for(FORM)
     finally:

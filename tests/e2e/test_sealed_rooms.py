@@ -136,18 +136,21 @@ async def test_the_counsellor_gives_access_back_only_with_an_explicit_yes(wardro
     keys = await keys_of(wardroom.services, klara, NEW_PASSWORD)
     assert await wardroom.services.room_keys.open(keys, booking.id) is None
 
+    # klara waits in her locked room; the counsellor's yes opens it there at once.
+    client = await connect(wardroom.port, "klara", NEW_PASSWORD)
+    await client.wait_for("zurückgesetzt")  # the offer comes at every login while locked
+    client.send("\x1b")
+    await client.wait_for(ROOM_OF_CLIENT)
     counsellor = await _open_over_the_question(wardroom)
     try:
         counsellor.send("\t")  # to "Ja, erlauben"
         counsellor.send("\r")
         await counsellor.wait_for("kann dieses Zimmer jetzt wieder lesen")
         await counsellor.wait_for(ROOM_OF_COUNSELLOR)
+        await client.wait_for(SECRET)
+        assert "verschlossen" not in client.text()
     finally:
         await counsellor.close()
-    client = await connect(wardroom.port, "klara", NEW_PASSWORD)
-    try:
-        await client.wait_for(SECRET)
-    finally:
         await client.close()
 
 

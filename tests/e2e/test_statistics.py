@@ -17,11 +17,11 @@ F2, ESCAPE, CTRL_Q = "\x1bOQ", "\x1b", "\x11"
 async def _visit_as_client(wardroom) -> None:
     client = await connect(wardroom.port, "carla", PASSWORD)
     try:
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
         client.send(F2)
         await client.wait_for("Fassung 1 vom")
         client.send(ESCAPE)
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
         client.send(CTRL_Q)
         await client.wait_closed()
     finally:

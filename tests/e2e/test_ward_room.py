@@ -10,7 +10,7 @@ from tests.conftest import PASSWORD
 from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
 from tui.hub_events import HubEvent
-from tui.widgets.room.message_log import MessageLog
+from tui.widgets.room.message_log import OWN_MARK, MessageLog
 
 ROOM_OF_CLIENT = "Stationszimmer mit bernd"
 ROOM_OF_COUNSELLOR = "Stationszimmer mit klara"
@@ -69,11 +69,16 @@ async def test_chat_both_ways_and_in_a_second_session(wardroom):
         await say(client, "Guten Morgen, heute geht es mir besser.")
         for terminal in (counsellor, second, client):
             await shown_as_sent(terminal, "heute geht es mir besser")
-            assert "Klient/in klara" in history(terminal)
+        # klara's own sessions say "Sie" and mark her lines; the counsellor sees her name.
+        assert "Klient/in klara" in history(counsellor)
+        for terminal in (client, second):
+            assert "10:00 · Sie" in history(terminal)
+            assert f"{OWN_MARK}Guten Morgen" in history(terminal)
         await say(counsellor, "Das freut mich sehr!")
         for terminal in (client, second):
             await shown_as_sent(terminal, "Das freut mich sehr!")
             assert "Genesungsberater/in bernd" in history(terminal)
+            assert f"{OWN_MARK}Das freut" not in history(terminal)
         # Europe/Berlin: the frozen clock says 09:00 UTC, which is 10:00 in Berlin in November.
         assert "28.11.2026 10:00" in client.text()
         rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
@@ -189,3 +194,29 @@ async def test_history_loads_older_pages_on_scroll_up_never_the_whole_room(wardr
         assert log.message_count == 120
     finally:
         await client.close()
+
+
+async def test_dashboard_counts_a_message_typed_in_a_session_of_the_same_process(wardroom):
+    # Both sessions run in this one server process, as always under `--workers 1`: the hub calls
+    # the dashboard's listener inside the client's send, where Textual's active app is the
+    # client's. The dashboard must still count the message as someone else's.
+    await make_booking(wardroom)
+    counsellor = await connect(wardroom.port, "bernd", PASSWORD)
+    client = await open_as_client(wardroom)
+    try:
+        await counsellor.wait_for("klara")
+        mark = len(counsellor.raw)
+        await say(client, "Ich bin heute sehr müde.")
+        await shown_as_sent(client, "sehr müde")
+        for _ in range(100):
+            if b"\x07" in counsellor.raw[mark:]:
+                break
+            await asyncio.sleep(0.05)
+        assert b"\x07" in counsellor.raw[mark:]
+        screen = counsellor.text()
+        assert "müde" not in screen
+        klara_row = next(line for line in screen.splitlines() if "klara" in line)
+        assert klara_row.rstrip().endswith("1")
+    finally:
+        await client.close()
+        await counsellor.close()

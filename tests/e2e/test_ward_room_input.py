@@ -82,7 +82,7 @@ async def test_huge_paste_is_refused_and_the_draft_kept(wardroom):
         assert "Mein Entwurf" in client.text()
         assert await stored_bodies(wardroom) == []
         client.send("\r")
-        screen = await client.wait_for("Klient/in klara")
+        screen = await client.wait_for("10:00 · Sie")  # sent, as her own
         assert "Mein Entwurf" in screen
         assert await stored_bodies(wardroom) == ["Mein Entwurf"]
     finally:
@@ -186,3 +186,17 @@ async def test_sigkill_keeps_every_message_shown_as_sent(tmp_path: Path, host_ke
         assert [r["body"] for r in rows] == sent
     finally:
         await reopened.close()
+
+
+async def test_a_message_sent_just_before_the_terminal_closed_is_stored(wardroom):
+    # The message and the end of the connection reach the server together (a closed laptop
+    # lid, a closed terminal window): what was sent before must still be processed.
+    await make_booking(wardroom)
+    client = await open_as_client(wardroom)
+    client.send("Bis morgen, ich gehe schlafen.\r")
+    await client.close()
+    for _ in range(100):
+        if await stored_bodies(wardroom):
+            break
+        await asyncio.sleep(0.05)
+    assert await stored_bodies(wardroom) == ["Bis morgen, ich gehe schlafen."]

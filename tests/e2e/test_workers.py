@@ -73,6 +73,15 @@ def workers(server: ServerProcess) -> list[int]:
 @pytest.fixture
 async def two_workers(tmp_path: Path, host_keys_dir: Path,
                       fast_vault: PasswordVault) -> AsyncIterator[ServerProcess]:
+    server = await serve(tmp_path, host_keys_dir, fast_vault, workers=2)
+    assert len(workers(server)) == 2
+    yield server
+    await server.stop()
+
+
+async def serve(tmp_path: Path, host_keys_dir: Path, fast_vault: PasswordVault,
+                workers: int) -> ServerProcess:
+    """`wardroom serve --workers N` with klara's booking with bernd."""
     db = tmp_path / "w.db"
     services = await Services.open(db, clock=SystemClock(), vault=fast_vault)
     office = await services.accounts.create("office", Role.ADMIN, PASSWORD)
@@ -84,11 +93,9 @@ async def two_workers(tmp_path: Path, host_keys_dir: Path,
     await services.close()
     config = tmp_path / "w.toml"
     config.write_text(CONFIG)
-    server = ServerProcess(db, host_keys_dir, "--config", str(config), "--workers", "2")
+    server = ServerProcess(db, host_keys_dir, "--config", str(config), "--workers", str(workers))
     await server.start()
-    assert len(workers(server)) == 2
-    yield server
-    await server.stop()
+    return server
 
 
 async def in_other_worker(server: ServerProcess, than: int, username: str) -> TerminalClient:
@@ -144,6 +151,37 @@ async def test_a_message_crosses_workers_both_ways(two_workers):
     finally:
         await client.close()
         await counsellor.close()
+
+
+@pytest.mark.parametrize("count", [1, 2])
+async def test_the_dashboard_counts_live_and_the_room_chats_with_any_workers(
+        count, tmp_path, host_keys_dir, fast_vault):
+    # With one worker both sessions share a process (the hub calls the dashboard inside the
+    # client's send); with two they may or may not.
+    server = await serve(tmp_path, host_keys_dir, fast_vault, workers=count)
+    counsellor = await connect(server.port, "bernd", PASSWORD)
+    client = await connect(server.port, "klara", PASSWORD)
+    try:
+        await counsellor.wait_for("klara")
+        await client.wait_for(ROOM_OF_CLIENT)
+        mark = len(counsellor.raw)
+        client.send("Heute war ein schwerer Tag")
+        client.send("\r")
+        for _ in range(200):
+            if b"\x07" in counsellor.raw[mark:]:
+                break
+            await asyncio.sleep(0.05)
+        klara_row = next(line for line in counsellor.text().splitlines() if "klara" in line)
+        assert klara_row.rstrip().endswith("1"), counsellor.text()
+        counsellor.send("\r")
+        await counsellor.wait_for("Heute war ein schwerer Tag")
+        counsellor.send("Danke, dass Sie schreiben")
+        counsellor.send("\r")
+        await client.wait_for("Danke, dass Sie schreiben")
+    finally:
+        await client.close()
+        await counsellor.close()
+        await server.stop()
 
 
 async def test_booking_end_in_one_worker_removes_the_counsellor_from_another(two_workers):

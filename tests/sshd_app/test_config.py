@@ -110,6 +110,8 @@ def test_bad_file_names_the_key(tmp_path, toml, named):
     ({"WARDROOM_RETENTION_INTERVAL_MINUTES": "-5"}, "WARDROOM_RETENTION_INTERVAL_MINUTES"),
     ({"WARDROOM_WORKERS": "two"}, "WARDROOM_WORKERS"),
     ({"WARDROOM_WORKERS": "0"}, "WARDROOM_WORKERS"),
+    ({"WARDROOM_PUBLIC_ADDRESS": "host; rm -rf"}, "WARDROOM_PUBLIC_ADDRESS"),
+    ({"WARDROOM_PUBLIC_ADDRESS": "user@host:22"}, "WARDROOM_PUBLIC_ADDRESS"),
 ])
 def test_bad_env_names_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
@@ -260,3 +262,12 @@ async def test_config_show_refuses_a_bad_value_with_exit_2(tmp_path):
                                      cwd=tmp_path)
     assert (code, out) == (2, "")
     assert err == "wardroom: --listen: bad value 'localhost', expected HOST:PORT\n"
+
+
+@pytest.mark.parametrize(("public_address", "listen", "shown"), [
+    ("beratung.example:2222", "0.0.0.0:2222", "beratung.example:2222"),
+    ("", "192.0.2.7:2316", "192.0.2.7:2316"),
+])
+def test_screens_show_the_public_address_else_the_listen_address(public_address, listen, shown):
+    settings = Settings(listen=listen, public_address=public_address)
+    assert settings.ssh_address == shown

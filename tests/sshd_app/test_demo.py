@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,10 +12,11 @@ import pytest
 
 from sshd_app.demo import DEMO_NAMES, DEMO_PASSWORD, DemoRefused, prepare_demo
 from store.clock import SystemClock
+from store.database_lock import lock_path
 from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
-from tests.sealed import history_as
+from tests.sealed import keys_of
 from tests.server_process import ServerProcess
 from tests.sshclient import connect
 
@@ -26,7 +28,8 @@ async def test_seeds_once_and_leaves_a_seeded_demo_alone(services):
     klientin = await services.accounts.require("demo-klientin")
     (booking,) = await services.bookings.for_actor(klientin)
     assert services.rooms.writable(klientin, booking)
-    assert len(await history_as(services, klientin, booking.id)) == 4
+    keys = await keys_of(services, klientin, DEMO_PASSWORD)
+    assert len(await services.rooms.history(klientin, booking.id, keys)) == 4
     admin = await services.accounts.require("demo-admin")
     assert [r.client_username for r in await services.requests.open_requests(admin)] == [
         "demo-neu"]
@@ -59,7 +62,15 @@ async def test_serve_demo_shows_a_living_ward_room(tmp_path: Path, host_keys_dir
     server = ServerProcess(tmp_path / "demo.db", host_keys_dir, "--demo")
     await server.start()
     try:
-        assert b"demo-klientin@" in server.log and DEMO_PASSWORD.encode() in server.log
+        for _ in range(200):
+            if b"demo-klientin@" in server.log:
+                break
+            await asyncio.sleep(0.05)
+        # The logins show once the port is open, so the first `ssh` typed is never refused.
+        assert server.log.index(b"listening on") < server.log.index(b"demo-klientin@")
+        assert f"ssh -p {server.port} demo-klientin@127.0.0.1".encode() in server.log
+        assert DEMO_PASSWORD.encode() in server.log and "…".encode() not in server.log
+        assert b"DSA" not in server.log  # the crypto stack's deprecation warnings stay off
         client = await connect(server.port, "demo-klientin", DEMO_PASSWORD)
         try:
             screen = await client.wait_for("jeden Tag ein Stockwerk mehr", timeout=30)
@@ -82,3 +93,13 @@ async def test_serve_demo_lets_the_demo_counsellor_in_without_a_second_factor(
             await client.close()
     finally:
         await server.stop()
+
+
+def test_the_files_a_server_leaves_beside_its_database_are_ignored_by_git():
+    # `serve --db wardroom.db` in a checkout leaves the database, its WAL files and its lock.
+    root = Path(__file__).parents[2]
+    beside = ["wardroom.db", "wardroom.db-wal", "wardroom.db-shm",
+              lock_path(Path("wardroom.db")).name]
+    checked = subprocess.run(["git", "check-ignore", "--no-index", *beside], cwd=root,
+                             capture_output=True, text=True, check=False)
+    assert checked.stdout.split() == beside

@@ -178,17 +178,33 @@ async def test_exec_unknown_command_exits_2(wardroom):
     await wardroom.add_account("anna", Role.CLIENT)
     result = await run_command(wardroom.port, "anna", "rm -rf /", password=PASSWORD)
     assert result.exit_status == 2
-    assert "unknown command" in result.stderr
+    assert "unbekannter Befehl 'rm -rf /'" in result.stderr  # German unless LANG asks
 
 
-async def test_shell_without_pty_exits_2(wardroom):
-    await wardroom.add_account("anna", Role.CLIENT)
+async def _anna_runs(wardroom, command: str | None, env: dict[str, str]):
     async with asyncssh.connect("127.0.0.1", wardroom.port, username="anna",
                                 password=PASSWORD, known_hosts=None, client_keys=[],
                                 agent_path=None) as conn:
-        result = await conn.run(None, input="", check=False, term_type=None)
+        return await conn.run(command, input="", check=False, term_type=None, env=env)
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({}, "unbekannter Befehl"), ({"LANG": "en_GB.UTF-8"}, "unknown command"),
+    ({"LANG": "de_DE.UTF-8"}, "unbekannter Befehl")])
+async def test_the_unknown_command_error_speaks_the_clients_language(wardroom, env, said):
+    await wardroom.add_account("anna", Role.CLIENT)
+    result = await _anna_runs(wardroom, "hilfe", env)
+    assert result.exit_status == 2 and said in result.stderr
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({}, "Bitte verbinden Sie sich mit einem interaktiven Terminal"),
+    ({"LANG": "en_US.UTF-8"}, "please connect with an interactive terminal")])
+async def test_shell_without_pty_exits_2(wardroom, env, said):
+    await wardroom.add_account("anna", Role.CLIENT)
+    result = await _anna_runs(wardroom, None, env)
     assert result.exit_status == 2
-    assert "interactive terminal" in result.stderr
+    assert said in result.stderr
     assert result.stderr.count("\n") == 1
 
 

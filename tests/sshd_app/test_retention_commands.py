@@ -12,9 +12,11 @@ from tests.conftest import PASSWORD
 from tests.retention_world import (
     ended_room_with_marker,
     files_holding,
+    files_holding_bytes,
     make_world,
     marker_text,
     new_token,
+    room_secrets,
 )
 from tests.sealed import post_as
 from tests.sshclient import connect, run_command
@@ -99,8 +101,10 @@ async def test_user_erase_ends_live_sessions_and_leaves_no_bytes(wardroom):
     token = new_token()
     wardroom.clock.advance(timedelta(minutes=5))
     await post_as(wardroom.services, world.client, world.booking.id, marker_text(token))
+    secrets = await room_secrets(wardroom.services, world.booking.id)
     await wardroom.services.db.checkpoint()
-    assert files_holding(wardroom.db_path, token) == ["wardroom.db"]
+    assert files_holding(wardroom.db_path, token) == []  # sealed: never there in clear
+    assert files_holding_bytes(wardroom.db_path, secrets) == ["wardroom.db"]
     session = await connect(wardroom.port, "klara", PASSWORD)
     try:
         await session.wait_for("Stationszimmer mit berta")
@@ -111,7 +115,7 @@ async def test_user_erase_ends_live_sessions_and_leaves_no_bytes(wardroom):
         assert "unwiderruflich gelöscht" in session.raw.decode("utf-8", errors="replace")
     finally:
         await session.close()
-    assert files_holding(wardroom.db_path, token) == []
+    assert files_holding_bytes(wardroom.db_path, secrets) == []
     row = await wardroom.services.db.fetchone(
         "SELECT actor, target_ids FROM audit WHERE action = 'account.erase'")
     assert tuple(row) == ("admin", str(world.client.id))
@@ -123,11 +127,12 @@ async def test_local_user_erase_and_retention_run(wardroom):
     world = await make_world(wardroom.services, wardroom.clock)
     token = new_token()
     await ended_room_with_marker(wardroom.services, wardroom.clock, world, token)
+    secrets = await room_secrets(wardroom.services, world.booking.id)
     wardroom.clock.set(world.ends + 56 * DAY)
     assert await local_admin(wardroom.settings, ["retention", "run"],
                              clock=wardroom.clock) == 0
     assert await wardroom.services.bookings.get(world.booking.id) is None
-    assert files_holding(wardroom.db_path, token) == []
+    assert files_holding_bytes(wardroom.db_path, secrets) == []
     assert await local_admin(wardroom.settings, ["user", "erase", "klara", "--confirm",
                                                  "klara"], clock=wardroom.clock) == 0
     assert await wardroom.services.accounts.by_username("klara") is None
@@ -137,6 +142,7 @@ async def test_serve_runs_the_retention_task_at_start(settings, services, clock)
     world = await make_world(services, clock)
     token = new_token()
     await ended_room_with_marker(services, clock, world, token)
+    secrets = await room_secrets(services, world.booking.id)
     clock.set(world.ends + 56 * DAY)
     server = WardroomServer(settings, services)
     await server.start()
@@ -146,6 +152,6 @@ async def test_serve_runs_the_retention_task_at_start(settings, services, clock)
                 break
             await asyncio.sleep(0.02)
         assert await services.bookings.get(world.booking.id) is None
-        assert files_holding(services.db.path, token) == []
+        assert files_holding_bytes(services.db.path, secrets) == []
     finally:
         await server.stop()

@@ -169,7 +169,7 @@ async def test_clients_need_no_second_factor(wardroom):
     assert "second factor" not in result.stderr
     client = await connect(wardroom.port, "anna", PASSWORD)
     try:
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
     finally:
         await client.close()
 

@@ -44,6 +44,8 @@ async def test_signal_tells_users_and_exits_0(tmp_path, host_keys_dir, signum):
         client = await connect(server.port, "carla", PASSWORD)
         await client.wait_for("Annehmen")  # a new account first accepts the privacy notice
         client.send("a")
+        await client.wait_for("Wiederherstellungscode")  # then notes its recovery code, once
+        client.send("\r")
         await client.wait_for("carla")
         hub_socket = tmp_path / "w.db.hub"  # for `wardroom admin` on the host
         assert hub_socket.is_socket() and hub_socket.stat().st_mode & 0o777 == 0o600

@@ -181,11 +181,11 @@ async def test_escape_alone_works(wardroom):
     await wardroom.add_account("anna", Role.CLIENT)
     client = await connect(wardroom.port, "anna", PASSWORD)
     try:
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
         client.send("\x1bOQ")  # F2: the privacy notice
         await client.wait_for("Datenschutzhinweise")
         client.send("\x1b")
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
     finally:
         await client.close()
 
@@ -240,7 +240,7 @@ async def test_one_time_password_must_be_changed(wardroom):
         await asyncio.sleep(0.1)
         await client.type("a-brand-new-secret\r")
         await client.type("a-brand-new-secret\r")
-        await client.wait_for("Ihr Stationszimmer")
+        await client.wait_for("Ihr Anliegen")
     finally:
         await client.close()
     account = await wardroom.services.accounts.check_password("anna", "a-brand-new-secret")

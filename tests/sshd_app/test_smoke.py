@@ -10,7 +10,7 @@ from tests.sshclient import connect
 
 
 @pytest.mark.parametrize(("role", "title"), [
-    (Role.CLIENT, "Ihr Stationszimmer"),
+    (Role.CLIENT, "Ihr Anliegen"),
     (Role.COUNSELLOR, "Ihre Beratungen"),
     (Role.ADMIN, "Verwaltung"),
 ])

@@ -42,12 +42,13 @@ async def test_admin_home_shows_the_caseload_at_both_sizes(wardroom, size):
     try:
         screen = await session.wait_for("Offene Anliegen (1)")
         request_row = next(line for line in screen.splitlines() if "carla" in line)
-        assert request_row.split()[:4] == ["1", "carla", "2026-11-28", "10:00"]
+        # dates as every other screen writes them (07.12.2026 00:37)
+        assert request_row.split()[:4] == ["1", "carla", "28.11.2026", "10:00"]
         assert "[bold]allein[/]" in request_row  # shown as typed, never as markup
         assert "anna                 2" in screen
         assert "bert (gesperrt)      0" in screen
         assert "Buchungen, die in den nächsten 7 Tagen enden (1)" in screen
-        assert "1    2026-12-01 10:00  dora       anna" in screen
+        assert "1    01.12.2026 10:00  dora       anna" in screen
         assert "emil" not in screen  # ends in four weeks, not soon
         if size == (80, 24):
             session.send("\x1b[F")  # End: the body scrolls to its last line

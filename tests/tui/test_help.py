@@ -9,8 +9,11 @@ import pkgutil
 import pytest
 
 import tui.screens
+from store.booking import Booking
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.e2e.test_ward_room import shown_as_sent
+from tests.sealed import history_as
 from tests.sshclient import connect
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen
@@ -42,11 +45,11 @@ def test_a_screen_without_help_gets_the_general_fallback():
     assert help_text(t, "room") == t("help.screen.room")
 
 
-async def _booked(wardroom) -> None:
+async def _booked(wardroom) -> Booking:
     office = await wardroom.add_account("office", Role.ADMIN)
     await wardroom.add_account("klara", Role.CLIENT)
     await wardroom.add_account("bernd", Role.COUNSELLOR)
-    await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
+    return await wardroom.services.bookings.create(office, "klara", "bernd", weeks=2)
 
 
 async def test_f1_and_question_mark_explain_the_dashboard_then_esc_returns(wardroom):
@@ -72,21 +75,22 @@ async def test_f1_and_question_mark_explain_the_dashboard_then_esc_returns(wardr
 
 
 async def test_in_the_message_box_question_mark_is_text_and_f1_is_help(wardroom):
-    await _booked(wardroom)
+    booking = await _booked(wardroom)
     client = await connect(wardroom.port, "klara", PASSWORD)
     try:
         await client.wait_for("Stationszimmer mit bernd")
         await client.type("Wie geht es weiter?")
         client.send("\r")
-        await client.wait_for("Wie geht es weiter?")
+        await shown_as_sent(client, "Wie geht es weiter?")  # not just typed into the box
         assert "Tasten auf diesem Bildschirm" not in client.text()
-        rows = await wardroom.services.db.fetchall("SELECT body FROM message")
-        assert [r["body"] for r in rows] == ["Wie geht es weiter?"]
+        klara = await wardroom.services.accounts.by_username("klara")
+        assert [m.body for m in await history_as(wardroom.services, klara, booking.id)] == [
+            "Wie geht es weiter?"]
 
         client.send(F1)
         screen = await client.wait_for("Tasten auf diesem Bildschirm")
         assert "Stationszimmer ist Ihr privater Gesprächsraum" in screen
-        assert "Senden" in screen  # the message box's own key is listed too
+        assert "Eingabe  Senden" in screen  # the message box's own key is listed too
         client.send("\x1b")
         await client.wait_for("Stationszimmer mit bernd")
     finally:
@@ -99,6 +103,6 @@ async def test_footer_shows_help_and_logout_on_every_first_screen(wardroom):
     try:
         screen = await admin.wait_for("Abmelden")
         footer = screen.splitlines()[-1]
-        assert "f1 Hilfe" in footer and "^q Abmelden" in footer
+        assert "F1 Hilfe" in footer and "Strg+Q Abmelden" in footer
     finally:
         await admin.close()

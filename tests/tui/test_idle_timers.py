@@ -69,7 +69,7 @@ async def test_the_room_stays_without_timers_after_typing_and_sending(wardroom):
         await terminal.wait_for("Stationszimmer mit bernd")
         terminal.send("Guten Morgen")
         terminal.send("\r")
-        await terminal.wait_for("Klient/in klara")
+        await terminal.wait_for("10:00 · Sie")
         assert await settled_timers(wardroom) == []
     finally:
         await terminal.close()

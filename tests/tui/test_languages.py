@@ -173,7 +173,8 @@ def _cut_off(app: WardroomApp) -> list[str]:
     top = screen.query(TopBar)
     if top and _screen_text(app)[0].rstrip().endswith("…"):
         problems.append("top bar title cut")
-    footer_line = _screen_text(app)[-1]
+    footer = screen.query_one(Footer)  # keys that do not fit continue on a second row
+    footer_line = " ".join(_screen_text(app)[footer.region.y:footer.region.bottom])
     for binding in (b.binding for b in screen.active_bindings.values()):
         if binding.show and binding.description and binding.description not in footer_line:
             problems.append(f"footer lacks {binding.description!r}")

@@ -19,7 +19,7 @@ class Harness(App[None]):
         self.asked: list[int] = []
 
     def compose(self) -> ComposeResult:
-        yield MessageLog(lambda m: f"{m.sender_role} {m.sender_username}\x1b[31m")
+        yield MessageLog(lambda m: f"{m.sender_role} {m.sender_username}\x1b[31m", "reader")
 
     def on_message_log_need_older(self, event: MessageLog.NeedOlder) -> None:
         self.asked.append(event.before_id)

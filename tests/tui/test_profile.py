@@ -68,8 +68,8 @@ async def test_language_choice_applies_from_the_next_screen(wardroom):
     await _client_with_ended_booking(wardroom, ended_days_ago=1)
     client = await _open_profile(wardroom, size=(100, 40))
     try:
-        # retention radio set, (disabled save), language radio set: Tab once reaches it
-        await _press(client, TAB, "\x1b[B", ENTER, TAB, ENTER)
+        # retention radio set, its save button, language radio set: always the same order
+        await _press(client, TAB, TAB, "\x1b[B", ENTER, TAB, ENTER)
         await client.wait_for("Language saved.")
         row = await wardroom.services.db.fetchone(
             "SELECT language FROM account WHERE username = 'klara'")
@@ -93,5 +93,42 @@ async def test_profile_fits_small_and_large_terminals(wardroom, size):
         assert "Ihr Profil" in lines[0] and "klara" in lines[0]
         assert "14 Tage" in screen
         assert all(len(line.rstrip()) <= size[0] for line in lines)
+    finally:
+        await client.close()
+
+
+async def test_saving_answers_beside_the_button_in_view_at_80x24(wardroom):
+    await _client_with_ended_booking(wardroom, ended_days_ago=1)
+    client = await connect(wardroom.port, "klara", PASSWORD, env={"NO_COLOR": "1"})
+    try:
+        await client.wait_for("Profil")
+        await client.type("p")
+        screen = await client.wait_for("▐●▌ 8 Wochen")  # the choice, without colour
+        assert "▐ ▌ 14 Tage" in screen
+        await _press(client, UP, ENTER)
+        await client.wait_for("▐●▌ 3 Wochen")
+        await _press(client, TAB, ENTER)
+        lines = (await client.wait_for("Gespeichert:")).splitlines()
+        said = next(i for i, line in enumerate(lines) if "Gespeichert:" in line)
+        button = next(i for i, line in enumerate(lines) if "Speicherdauer speichern" in line)
+        assert button - 1 <= said <= button  # beside the button (3 rows high), on screen
+    finally:
+        await client.close()
+
+
+async def test_tab_order_stays_and_enter_on_save_never_reaches_the_objection(wardroom):
+    await _client_with_ended_booking(wardroom, ended_days_ago=1)
+    client = await _open_profile(wardroom)
+    try:
+        (session,) = wardroom.server.sessions
+        screen = session.app.screen
+        assert [w.id for w in screen.focus_chain] == ["profile-body",
+            "retention", "save-retention", "language", "save-language", "objection"]
+        await _press(client, TAB, ENTER)  # nothing changed: said so, focus stays
+        await client.wait_for("Das ist Ihre aktuelle Einstellung.", timeout=5)
+        await _press(client, ENTER)
+        await client.wait_for("Das ist Ihre aktuelle Einstellung.")
+        assert session.app.screen is screen
+        assert session.app.focused is not None and session.app.focused.id == "save-retention"
     finally:
         await client.close()

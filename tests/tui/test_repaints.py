@@ -139,7 +139,7 @@ class History(Screen[None]):
         self._compositor = CroppingCompositor()  # as the room has it
 
     def compose(self) -> ComposeResult:
-        yield MessageLog(lambda m: f"{m.sender_role} {m.sender_username}")
+        yield MessageLog(lambda m: f"{m.sender_role} {m.sender_username}", "reader")
 
 
 class Updates(App[None]):

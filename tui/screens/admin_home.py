@@ -5,17 +5,20 @@ Who and when only, from the store's caseload service; nothing from any ward room
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store.caseload import ENDING_SOON, caseload
-from store.clock import berlin_minute, from_iso
+from store.clock import berlin, from_iso
 from store.errors import NotPermitted
 from tui.screens.home import HomeScreen
 from tui.widgets.admin.listing import Listing
 from tui.widgets.admin.stats_chart import StatsChart
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 # The commands the screen points to, in the order a working day needs them.
@@ -28,6 +31,15 @@ class AdminHomeScreen(HomeScreen):
     ROLE_KEY = "admin_home"
     BINDINGS = [Binding("r", "refresh", "admin_home.key_refresh"),
                 Binding("f7", "app.security", "security.key")]
+
+    def _moment(self, moment: datetime) -> str:
+        # As every other screen writes a moment (07.12.2026 00:37); the commands keep ISO.
+        return berlin(moment).strftime(self.t("room.time_format"))
+
+    def _admin_command(self) -> str:
+        context = self.wardroom.context
+        assert context.account is not None
+        return context.ssh_command(context.account.username, "admin")
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("admin_home.title"), self.who())
@@ -42,10 +54,10 @@ class AdminHomeScreen(HomeScreen):
             yield Listing(id="admin-ending", classes="admin-listing")
             with Container(id="admin-stats"):
                 yield StatsChart()
-            yield Static(self.t("admin_home.commands_heading"), classes="admin-heading",
-                         markup=False)
+            yield Static(self.t("admin_home.commands_heading", command=self._admin_command()),
+                         classes="admin-heading", markup=False)
             yield Listing(id="admin-commands", classes="admin-listing")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         t = self.t
@@ -71,7 +83,7 @@ class AdminHomeScreen(HomeScreen):
         self.query_one("#admin-requests", Listing).show(
             [t("admin_home.column_id"), t("admin_home.column_client"),
              t("admin_home.column_filed"), t("admin_home.column_request")],
-            [[r.id, r.client_username, berlin_minute(from_iso(r.created_at)),
+            [[r.id, r.client_username, self._moment(from_iso(r.created_at)),
               " ".join(r.body.split())] for r in load.open_requests],
             t("admin_home.none"))
         self.query_one("#admin-counsellors", Listing).show(
@@ -84,6 +96,6 @@ class AdminHomeScreen(HomeScreen):
         self.query_one("#admin-ending", Listing).show(
             [t("admin_home.column_id"), t("admin_home.column_end"),
              t("admin_home.column_client"), t("admin_home.column_counsellor")],
-            [[b.id, berlin_minute(b.ends_at), b.client_username, b.counsellor_username]
+            [[b.id, self._moment(b.ends_at), b.client_username, b.counsellor_username]
              for b in load.ending_soon],
             t("admin_home.none"))

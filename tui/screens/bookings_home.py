@@ -22,10 +22,12 @@ class BookingsHome(HomeScreen):
         self.unread: dict[int, int] = {}
         self._subscription: Subscription | None = None
         self._open_room: int | None = None
+        self._username = ""  # whose home this is, for the hub's filter (see _changes_this_screen)
 
     async def on_mount(self) -> None:
         account = self.wardroom.context.account
         assert account is not None
+        self._username = account.username
         self._subscription = deliver_to(self, self.wardroom.services.hub,
                                         account_topic(account.id), self._changes_this_screen)
         await self.reload()
@@ -55,10 +57,11 @@ class BookingsHome(HomeScreen):
     def _changes_this_screen(self, event: object) -> bool:
         # Messages in the room open over this screen, and one's own, count nowhere here; and
         # in a busy room they would otherwise keep this covered screen busy with each one.
+        # This runs inside the sender's publish(), where self.app is the sender's session: it
+        # decides only from what this screen kept itself.
         if isinstance(event, MessagePosted):
-            account = self.wardroom.context.account
-            return (event.booking_id != self._open_room and account is not None
-                    and event.message.sender_username != account.username)
+            return (event.booking_id != self._open_room
+                    and event.message.sender_username != self._username)
         return True
 
     @on(HubEvent)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.booking import Booking, BookingState
@@ -16,10 +16,8 @@ from tui.screens.bookings_home import BookingsHome
 from tui.screens.profile import ProfileScreen
 from tui.screens.request_form import RequestFormScreen
 from tui.screens.withdraw_request import WithdrawRequestScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
-
-# How much of a request's own text the list shows; the whole text is the client's anyway.
-REQUEST_PREVIEW = 60
 
 
 class ClientHomeScreen(BookingsHome):
@@ -40,9 +38,11 @@ class ClientHomeScreen(BookingsHome):
         self._landed = False
 
     def compose(self) -> ComposeResult:
+        # The first status line, said once (after registering: how to log in next time).
+        arrival, self.wardroom.context.arrival_note = self.wardroom.context.arrival_note, ""
         yield TopBar(self.t("client_home.title"), self.who())
         with VerticalScroll(id="home-body"):
-            yield Static("", id="home-status", markup=False)
+            yield Static(arrival, id="home-status", markup=False)
             yield Static(self.t("client_home.bookings"), classes="greeting", markup=False)
             yield OptionList(id="bookings")
             yield Static(self.t("client_home.none"), id="no-bookings", classes="paragraph",
@@ -51,7 +51,7 @@ class ClientHomeScreen(BookingsHome):
                          classes="greeting", markup=False)
             yield Static("", id="requests", markup=False)
             yield Static("", id="requests-kept", classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     async def reload(self) -> None:
         await super().reload()
@@ -67,9 +67,7 @@ class ClientHomeScreen(BookingsHome):
         pending = [r for r in own if r.status == "open"]
         lines = Text()
         for request in pending:
-            text = sanitize_line(request.body)
-            if len(text) > REQUEST_PREVIEW:
-                text = text[:REQUEST_PREVIEW - 1] + "…"
+            text = sanitize_line(request.body)  # whole, wrapped by the Static
             lines.append(self.t("client_home.request_row", id=request.id,
                                 date=self.day(from_iso(request.created_at)), text=text) + "\n")
         self.query_one("#requests", Static).update(lines)
@@ -90,6 +88,16 @@ class ClientHomeScreen(BookingsHome):
             options.highlighted = min(highlighted or 0, len(self.bookings) - 1)
         options.display = bool(self.bookings)
         self.query_one("#no-bookings").display = not self.bookings
+        # Until a counsellor is matched there is no room: the screen is about the request.
+        self.query_one(TopBar).retitle(self.t("client_home.title" if self.bookings
+                                              else "client_home.title_waiting"))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "Zimmer öffnen" is offered only when there is a room to open.
+        if action == "open_selected":
+            return bool(self.bookings)
+        return True
 
     def _describe(self, booking: Booking, now) -> str:
         state = booking.state(now)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store.roles import Role
 from tui.screens.base import WardroomScreen
 from tui.screens.export_view import ExportViewScreen
 from tui.screens.objection import ObjectionScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -29,11 +30,17 @@ class ConsentDeclinedScreen(WardroomScreen):
         yield TopBar(self.t("consent_declined.title"))
         with VerticalScroll(id="form"):
             yield Static(self.t("consent_declined.what"), classes="paragraph", markup=False)
-            yield Static(self.t("consent_declined.export"), classes="paragraph", markup=False)
+            yield Static(self.t("consent_declined.export", command=self._export_command()),
+                         classes="paragraph", markup=False)
             yield Static(self.t("consent_declined.erase" if self._may_erase()
                                 else "consent_declined.erase_elsewhere"),
                          classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()
+
+    def _export_command(self) -> str:
+        account = self.wardroom.context.account
+        assert account is not None
+        return self.wardroom.context.ssh_command(account.username, "export")
 
     def _may_erase(self) -> bool:
         """Clients erase themselves; not on a one-time password, which staff set and know."""

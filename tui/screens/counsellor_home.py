@@ -6,10 +6,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -24,9 +25,10 @@ class CounsellorHomeScreen(BookingsHome):
         yield TopBar(self.t("counsellor_home.title"), self.who())
         with Vertical(id="home-body"):
             yield Static("", id="home-status", markup=False)
+            yield Static("", id="narrow-hint", markup=False)
             yield DataTable(id="bookings", cursor_type="row", zebra_stripes=True)
             yield Static(self.t("counsellor_home.none"), id="no-bookings", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Runs before BookingsHome.on_mount (Textual calls each class's handler in MRO order),
@@ -50,6 +52,22 @@ class CounsellorHomeScreen(BookingsHome):
             table.move_cursor(row=ids.index(selected))
         self.query_one("#no-bookings").display = not self.bookings
         table.display = bool(self.bookings)
+        self.call_after_refresh(self._ask_for_width)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._ask_for_width)
+
+    def _ask_for_width(self) -> None:
+        """A table cannot wrap: in a window too narrow for its columns (the unread count is
+        the last), say so plainly instead of leaving columns cut off."""
+        table = self.query_one(DataTable)
+        needed = table.virtual_size.width + self.size.width - table.scrollable_content_region.width
+        narrow = table.display and needed > self.size.width
+        hint = self.query_one("#narrow-hint", Static)
+        if narrow:
+            hint.update(self.t("counsellor_home.narrow", width=needed))
+        if hint.display != narrow:
+            hint.display = narrow
 
     def _selected_id(self) -> int | None:
         table = self.query_one(DataTable)

@@ -7,9 +7,10 @@ import json
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -19,10 +20,14 @@ class ExportViewScreen(WardroomScreen):
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("export_view.title"))
-        yield Static(self.t("export_view.intro"), classes="paragraph", markup=False)
+        account = self.wardroom.context.account
+        assert account is not None
+        command = self.wardroom.context.ssh_command(account.username, "export")
+        yield Static(self.t("export_view.intro", command=command), classes="paragraph",
+                     markup=False)
         with VerticalScroll(id="export-body"):
             yield Static(self.t("export_view.loading"), id="export-text", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.query_one("#export-body").focus()

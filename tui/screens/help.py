@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -24,10 +25,11 @@ def keys_of(screen: Screen) -> list[tuple[str, str]]:
     return shown
 
 
-def help_text(t: Translator, topic: str) -> str:
-    """The catalog's help for screen `topic`, or the general fallback if it has none."""
+def help_text(t: Translator, topic: str, **commands: str) -> str:
+    """The catalog's help for screen `topic`, or the general fallback if it has none;
+    `commands` fill in the ssh commands some help texts name ({export}, {admin})."""
     key = f"help.screen.{topic}"
-    return t(key) if t.has(key) else t("help.fallback")
+    return t(key, **commands) if t.has(key) else t("help.fallback")
 
 
 class HelpScreen(WardroomScreen):
@@ -47,7 +49,8 @@ class HelpScreen(WardroomScreen):
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("help.title"))
         with VerticalScroll(id="help-body"):
-            yield Static(help_text(self.t, self.topic), classes="paragraph", markup=False)
+            yield Static(help_text(self.t, self.topic, **self._commands()), classes="paragraph",
+                         markup=False)
             yield Static(self.t("help.keys_heading"), classes="help-heading", markup=False)
             width = max((len(key) for key, _ in self.keys), default=0)
             listing = Text()
@@ -57,7 +60,13 @@ class HelpScreen(WardroomScreen):
             yield Static(listing, id="help-keys", classes="paragraph")
             yield Static(self.t("help.general_heading"), classes="help-heading", markup=False)
             yield Static(self.t("help.general"), classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()
+
+    def _commands(self) -> dict[str, str]:
+        context = self.wardroom.context
+        name = context.account.username if context.account is not None else "NAME"
+        return {"export": context.ssh_command(name, "export"),
+                "admin": context.ssh_command(name, "admin")}
 
     def on_mount(self) -> None:
         self.query_one("#help-body").focus()

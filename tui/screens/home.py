@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -28,4 +29,4 @@ class HomeScreen(WardroomScreen):
             yield Static(self.t(f"{self.ROLE_KEY}.greeting"), classes="greeting", markup=False)
             for line in self.body_lines():
                 yield Static(line, classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 MAX_WRONG_PASSWORDS = 3
@@ -27,7 +28,7 @@ class LockScreen(WardroomScreen):
             yield Label(self.t("lock.prompt"))
             yield Field(password=True, id="unlock")
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#unlock", Input).focus()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer
 
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.policy.notice_text import NoticeText
 from tui.widgets.top_bar import TopBar
 
@@ -19,7 +19,7 @@ class NoticeScreen(WardroomScreen):
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("notice.title"))
         yield VerticalScroll(id="notice-body")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         body = self.query_one("#notice-body", VerticalScroll)
@@ -29,7 +29,7 @@ class NoticeScreen(WardroomScreen):
         # Textual refuses a mount once the session is ending: the client may have left while
         # the database answered.
         if self.is_attached:
-            await body.mount(NoticeText(version, self.t))
+            await body.mount(NoticeText(version, self.t, self.wardroom.context.public_address))
 
     def action_close(self) -> None:
         self.dismiss()

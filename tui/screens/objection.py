@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.errors import Invalid, NotPermitted
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -25,12 +26,13 @@ class ObjectionScreen(WardroomScreen):
             yield Static(self.t("objection.what"), classes="paragraph", markup=False)
             yield Static(self.t("objection.final"), classes="paragraph objection-warning",
                          markup=False)
-            yield Static(self.t("objection.copy_first", name=account.username),
+            export = self.wardroom.context.ssh_command(account.username, "export")
+            yield Static(self.t("objection.copy_first", command=export),
                          classes="paragraph", markup=False)
             yield Label(self.t("objection.type_name"))
             yield Field(id="confirm-name")
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-name", Input).focus()

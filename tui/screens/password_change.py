@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -36,7 +37,7 @@ class PasswordChangeScreen(WardroomScreen):
             yield Label(self.t("password.repeat"))
             yield Field(password=True, id="repeat")
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#new" if self.forced else "#current", Input).focus()

@@ -7,8 +7,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, RadioButton, RadioSet, Static
+from textual.containers import HorizontalGroup, VerticalScroll
+from textual.widgets import Button, RadioSet, Static
 
 from store.clock import berlin
 from store.retention import DEFAULT_WINDOW, RetentionWindow
@@ -17,6 +17,8 @@ from store.text import sanitize_line
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen
 from tui.screens.objection import ObjectionScreen
+from tui.widgets.choice import Choice
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 WINDOWS = list(RetentionWindow)
@@ -41,34 +43,40 @@ class ProfileScreen(WardroomScreen):
             yield Static(self.t("profile.retention.heading"), classes="profile-heading",
                          markup=False)
             yield Static(self.t("profile.retention.intro"), classes="paragraph", markup=False)
-            yield RadioSet(*(RadioButton(Text(self.t(f"profile.retention.days_{int(w)}")))
+            yield RadioSet(*(Choice(Text(self.t(f"profile.retention.days_{int(w)}")))
                              for w in WINDOWS), id="retention")
             yield Static("", id="retention-consequence", markup=False)
-            yield Button(Text(self.t("profile.retention.save")), id="save-retention",
-                         disabled=True)
-            yield Static("", id="retention-status", classes="profile-status", markup=False)
+            # The result beside the button just pressed, where the eye is. The button is never
+            # disabled: a disabled one drops out of the Tab order, and Tab then led people
+            # who meant to save onto the objection button.
+            with HorizontalGroup(classes="profile-save"):
+                yield Button(Text(self.t("profile.retention.save")), id="save-retention")
+                yield Static("", id="retention-status", classes="profile-status",
+                             markup=False)
 
             yield Static(self.t("profile.language.heading"), classes="profile-heading",
                          markup=False)
             yield Static(self.t("profile.language.intro"), classes="paragraph", markup=False)
-            yield RadioSet(*(RadioButton(Text(self.t(f"profile.language.{code}")),
-                                         value=code == account.language)
+            yield RadioSet(*(Choice(Text(self.t(f"profile.language.{code}")),
+                                    value=code == account.language)
                              for code in LANGUAGES), id="language")
-            yield Button(Text(self.t("profile.language.save")), id="save-language")
-            yield Static("", id="language-status", classes="profile-status", markup=False)
+            with HorizontalGroup(classes="profile-save"):
+                yield Button(Text(self.t("profile.language.save")), id="save-language")
+                yield Static("", id="language-status", classes="profile-status",
+                             markup=False)
 
             yield Static(self.t("profile.objection.heading"), classes="profile-heading",
                          markup=False)
             yield Static(self.t("profile.objection.intro"), classes="paragraph", markup=False)
             yield Button(Text(self.t("profile.objection.open")), id="objection", variant="error")
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         account = self.wardroom.context.account
         assert account is not None
         self._current = await self.wardroom.services.retention.current(account)
         retention = self.query_one("#retention", RadioSet)
-        buttons = list(retention.query(RadioButton))
+        buttons = list(retention.query(Choice))
         buttons[WINDOWS.index(self._current)].value = True
         retention.focus()
         await self._show_consequence(self._current)
@@ -102,8 +110,8 @@ class ProfileScreen(WardroomScreen):
         save = self.query_one("#save-retention", Button)
         save.label = Text(self.t("profile.retention.save_and_delete", count=at_once) if at_once
                           else self.t("profile.retention.save"))
-        save.disabled = unchanged
         save.refresh(layout=True)  # the label's width changed
+        self._say("#retention-status", "")
 
     def _day(self, moment: datetime) -> str:
         return berlin(moment).strftime(self.t("profile.date_format"))
@@ -120,11 +128,13 @@ class ProfileScreen(WardroomScreen):
         account = self.wardroom.context.account
         assert account is not None
         window = self._selected_window()
+        if window == self._current:
+            self._say("#retention-status", self.t("profile.retention.unchanged"))
+            return
         await self.wardroom.services.retention.choose(account, window)
         self._current = window
         await self._show_consequence(window)
-        self.query_one("#retention-status", Static).update(
-            self.t("profile.retention.saved", days=int(window)))
+        self._say("#retention-status", self.t("profile.retention.saved", days=int(window)))
 
     async def _save_language(self) -> None:
         account = self.wardroom.context.account
@@ -137,7 +147,14 @@ class ProfileScreen(WardroomScreen):
         # Screens opened from now on speak the new language; this one and the footer's
         # global keys keep theirs until the next login.
         self.wardroom.t = Translator(language)
-        self.query_one("#language-status", Static).update(self.t("profile.language.saved"))
+        self._say("#language-status", self.t("profile.language.saved"))
+
+    def _say(self, selector: str, text: str) -> None:
+        status = self.query_one(selector, Static)
+        status.update(text)
+        if text:
+            # The button and its answer in view together, also at 80×24.
+            self.call_after_refresh(status.parent.scroll_visible, animate=False)
 
     def action_back(self) -> None:
         self.dismiss()

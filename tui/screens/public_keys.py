@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.errors import Invalid, NotFound
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -29,7 +30,7 @@ class PublicKeysScreen(WardroomScreen):
             yield Label(self.t("keys.add_label"))
             yield Field(id="key-line", max_length=16_384)
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         await self._reload()

@@ -8,11 +8,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from store.errors import Invalid
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -41,7 +42,7 @@ class RecoveryScreen(WardroomScreen):
                 yield Button(Text(self.t("recovery.open")), id="open", variant="primary")
                 yield Button(Text(self.t("recovery.later")), id="later")
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#code", Input).focus()

@@ -7,9 +7,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -29,7 +30,7 @@ class RecoveryCodeScreen(WardroomScreen):
             yield Static(Text(self._code, style="bold"), id="recovery-code")
             yield Static(self.t("recovery_code.why"), classes="paragraph", markup=False)
             yield Button(Text(self.t("recovery_code.noted")), id="noted", variant="primary")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#noted", Button).focus()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.accounts import AccountExists
 from store.errors import Invalid
@@ -15,11 +15,12 @@ from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_ru
 from store.policy.versions import PolicyVersion
 from store.requests import MAX_REQUEST_LENGTH, check_request
 from store.roles import Role
-from store.usernames import RESERVED, InvalidUsername, is_valid_username
+from store.usernames import RESERVED, InvalidUsername, is_valid_username, suggest_username
 from tui.screens.base import WardroomScreen
 from tui.screens.register_notice import RegisterNoticeScreen
 from tui.screens.request_form import refusal
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -44,7 +45,7 @@ class RegisterScreen(WardroomScreen):
             yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
         # Outside the scrolling form, so the reason is seen whichever field has the cursor.
         yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#username", Input).focus()
@@ -71,8 +72,16 @@ class RegisterScreen(WardroomScreen):
         name = self._value("username")
         if not is_valid_username(name):
             # A reserved name is a fine name that someone (the system) already has.
-            self._say("register.not_available" if name in RESERVED
-                      else "register.invalid_username", "username")
+            suggestion = suggest_username(name)
+            if name in RESERVED or suggestion is None:
+                self._say("register.not_available" if name in RESERVED
+                          else "register.invalid_username", "username")
+            else:
+                # In the field, selected: Enter takes it, typing replaces it.
+                self._say("register.suggestion", "username", suggestion=suggestion)
+                field = self.query_one("#username", Input)
+                field.insert_text_at_cursor(suggestion)
+                field.select_all()
             return False
         if await self.wardroom.services.accounts.by_username(name) is not None:
             self._say("register.not_available", "username")
@@ -121,5 +130,8 @@ class RegisterScreen(WardroomScreen):
         context.account = account
         self.wardroom.follow_account()
         self.notify(self.t("register.created", name=account.username))
-        # The recovery code comes next, shown once, then the home screen.
+        # Said on the overview, where it stays: how to come back, with the real address. The
+        # recovery code comes first, shown once.
+        context.arrival_note = self.t("register.next_time",
+                                      command=context.ssh_command(account.username))
         self.app.switch_screen(await self.wardroom.first_screen())

@@ -5,10 +5,11 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from store.policy.versions import PolicyVersion
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.policy.notice_text import NoticeText
 from tui.widgets.top_bar import TopBar
 
@@ -30,8 +31,8 @@ class RegisterNoticeScreen(WardroomScreen):
         yield TopBar(self.t("register.notice_title"))
         yield Static(self.t("register.notice_hint"), id="notice-hint", markup=False)
         with VerticalScroll(id="notice-body"):
-            yield NoticeText(self.version, self.t)
-        yield Footer()
+            yield NoticeText(self.version, self.t, self.wardroom.context.public_address)
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#notice-body").focus()

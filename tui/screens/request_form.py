@@ -5,13 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.errors import Invalid
 from store.requests import MAX_OPEN_REQUESTS, MAX_REQUEST_LENGTH
 from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 
@@ -32,7 +33,7 @@ class RequestFormScreen(WardroomScreen):
             yield Label(self.t("request_form.label", max=MAX_REQUEST_LENGTH))
             yield Field(id="request", max_length=MAX_REQUEST_LENGTH)
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#request", Input).focus()

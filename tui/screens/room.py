@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Static, TextArea
 
 from store.booking import Booking
 from store.clock import berlin
@@ -21,6 +21,7 @@ from tui.compositor import CroppingCompositor
 from tui.hub_events import HubEvent, deliver_to
 from tui.i18n import translate_bindings
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.room.message_box import MessageBox
 from tui.widgets.room.message_log import MessageLog
 from tui.widgets.top_bar import TopBar
@@ -49,6 +50,9 @@ class RoomScreen(WardroomScreen):
         # Held while the room is open, to open the messages the hub delivers; None while the
         # session's keys hold no copy (access reset by staff and not yet given back).
         self._room_key: bytes | None = None
+        # What the status line says while nothing else needs it (access given back), until
+        # the next message is sent.
+        self._note = ""
 
     @property
     def _me(self):
@@ -72,15 +76,18 @@ class RoomScreen(WardroomScreen):
         yield TopBar(self.t("room.title", name=sanitize_line(name)),
                      sanitize_line(self._me.username))
         yield Static("", id="room-presence", markup=False)
-        yield MessageLog(self._header, id="room-log")
+        yield Static("", id="room-empty", markup=False)
+        yield MessageLog(self._header, self._me.username, id="room-log")
         with Horizontal(id="room-hints"):
             yield Static("", id="room-status", markup=False)
             yield Static("", id="room-counter", markup=False)
         yield MessageBox(MAX_MESSAGE_LENGTH, id="room-box")
-        yield Footer()
+        yield KeyFooter()
 
     def _header(self, message: RoomMessage) -> str:
         moment = berlin(message.sent_at).strftime(self.t("room.time_format"))
+        if message.sender_username == self._me.username:
+            return self.t("room.header_own", time=moment)
         return self.t("room.header", time=moment, role=self.t(f"role.{message.sender_role}"),
                       name=message.sender_username)
 
@@ -89,20 +96,15 @@ class RoomScreen(WardroomScreen):
         self._subscription = deliver_to(self, services.hub, room_topic(self.booking.id))
         services.presence.enter(self.booking.id, self._me)
         translate_bindings(self.query_one(MessageBox), self.t)
-        log = self.query_one(MessageLog)
         try:
             self._room_key = await services.rooms.room_key(self._me, self.booking.id,
                                                            self._keys)
-            page = await services.rooms.history(self._me, self.booking.id, self._keys)
+            await self._load_history()
         except NotFound:
             self._leave("room.gone")
             return
         except RoomSealed:
-            page = []
-        log.has_older = len(page) == PAGE_SIZE
-        for message in page:
-            log.append(message)
-        await self._mark_read()
+            pass
         self._show_presence()
         self._apply_state()
         self.query_one(MessageBox).focus()
@@ -137,7 +139,8 @@ class RoomScreen(WardroomScreen):
         async def answered(allow: bool | None) -> None:
             if allow and await rooms.give_access(self._me, self.booking.id, self._keys,
                                                  pending.account_id):
-                self._status(self.t("access.given", name=sanitize_line(pending.username)))
+                self._note = self.t("access.given", name=sanitize_line(pending.username))
+                self._status(self._note)
 
         self.app.push_screen(AccessConfirmScreen(pending), answered)
 
@@ -155,6 +158,7 @@ class RoomScreen(WardroomScreen):
             if self._room_key is None:
                 return
             self.query_one(MessageLog).append(event.message.open(self._room_key))
+            self._show_empty_hint()
             await self._mark_read()
         elif isinstance(event, PresenceChanged):
             self._show_presence()
@@ -162,14 +166,31 @@ class RoomScreen(WardroomScreen):
             await self._recheck()
 
     async def _recheck(self) -> None:
-        """The booking changed (ended, extended): ask the store again what this person may do."""
+        """The booking changed (ended, extended, access given back): ask the store again what
+        this person may do."""
+        rooms = self.wardroom.services.rooms
         try:
-            self.booking = await self.wardroom.services.rooms.open(self._me, self.booking.id)
+            self.booking = await rooms.open(self._me, self.booking.id)
+            if self._room_key is None:
+                # The other participant may just have given this person's access back.
+                self._room_key = await rooms.room_key(self._me, self.booking.id, self._keys)
+                await self._load_history()
+                self._status("")
         except NotFound:
             # A counsellor loses access at the end; a client only when the room is deleted.
             self._leave("room.access_ended" if self._me.role is Role.COUNSELLOR else "room.gone")
             return
+        except RoomSealed:
+            pass
         self._apply_state()
+
+    async def _load_history(self) -> None:
+        page = await self.wardroom.services.rooms.history(self._me, self.booking.id, self._keys)
+        log = self.query_one(MessageLog)
+        log.has_older = len(page) == PAGE_SIZE
+        for message in page:
+            log.append(message)
+        await self._mark_read()
 
     def _leave(self, reason_key: str) -> None:
         if not self.is_attached:
@@ -184,13 +205,27 @@ class RoomScreen(WardroomScreen):
                     and self.wardroom.services.rooms.writable(self._me, self.booking))
         box.read_only = not writable
         box.disabled = not writable
+        box.placeholder = self.t("room.placeholder") if writable else ""
+        self._show_empty_hint()
         if self._room_key is None:
-            return
+            return  # the status line says why the room is closed and the ways back
         if not writable:
             deletes = berlin(self.booking.deletes_at).strftime(self.t("room.date_format"))
             self._status(self.t("room.read_only", date=deletes))
         elif not self._sending:
-            self._status("")
+            self._status(self._note)
+
+    def _show_empty_hint(self) -> None:
+        """In a room without messages, say what to do (or, once ended, that none were
+        written); hidden with the first message."""
+        hint = self.query_one("#room-empty", Static)
+        # A sealed room may hold messages this session cannot open: its status line speaks.
+        empty = self._room_key is not None and not self.query_one(MessageLog).message_count
+        if empty:
+            ended = self.query_one(MessageBox).read_only
+            hint.update(self.t("room.no_messages_ended" if ended else "room.no_messages"))
+        if hint.display != empty:
+            hint.display = empty
 
     def _show_presence(self) -> None:
         name, role, account_id = self._other_party()
@@ -236,8 +271,10 @@ class RoomScreen(WardroomScreen):
         # Only now, with the message committed, does it show as sent and the draft go;
         # whatever was typed while it was on its way stays in the box.
         self.query_one(MessageLog).append(message)
+        self._show_empty_hint()
         box.load_text(box.text.removeprefix(event.text))
         box.move_cursor(box.document.end)
+        self._note = ""
         self._status("")
 
     def _refuse(self, reason: str, length: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from store.errors import Invalid
 from store.second_factor import new_secret, provisioning_uri
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
+from tui.widgets.footer import KeyFooter
 from tui.widgets.qr_code import qr_text
 from tui.widgets.top_bar import TopBar
 
@@ -55,7 +56,7 @@ class TotpSetupScreen(WardroomScreen):
                 yield Static(self.t("totp.done"), classes="paragraph", markup=False)
                 yield Static("", id="totp-recovery", markup=False)
                 yield Static(self.t("totp.continue"), classes="paragraph", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#totp-done").display = False

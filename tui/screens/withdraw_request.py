@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from store.clock import berlin, from_iso
@@ -14,6 +14,7 @@ from store.errors import Invalid, NotFound
 from store.requests import Request
 from store.text import sanitize_line
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 PREVIEW = 60
@@ -40,7 +41,7 @@ class WithdrawRequestScreen(WardroomScreen):
             yield Static(self.t("withdraw_request.intro"), classes="paragraph", markup=False)
             yield OptionList(id="open-requests")
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         account = self.wardroom.context.account

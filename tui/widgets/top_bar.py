@@ -18,6 +18,11 @@ class TopBar(Widget):
         self._title = title
         self._who = who
 
+    def retitle(self, title: str) -> None:
+        if title != self._title:
+            self._title = title
+            self.refresh()
+
     def render(self) -> Text:
         left = Text.assemble(("wardroom", "bold"), " · ", self._title)
         width = self.size.width

@@ -11,15 +11,18 @@ from store.clock import berlin, from_iso
 from store.policy.versions import PolicyVersion
 from store.text import sanitize
 from tui.i18n import Translator
+from tui.ssh_command import with_address
 
 
 class NoticeText(Vertical):
     """Shared by the notice (F2) and the consent gate, so both show exactly the same text."""
 
-    def __init__(self, version: PolicyVersion, t: Translator) -> None:
+    def __init__(self, version: PolicyVersion, t: Translator, address: str = "") -> None:
+        """`address`: where people connect, filled into the ssh commands the notice names."""
         super().__init__(classes="notice-text")
         self._version = version
         self._t = t
+        self._address = address
 
     def compose(self) -> ComposeResult:
         published = berlin(from_iso(self._version.published_at))
@@ -29,4 +32,5 @@ class NoticeText(Vertical):
         # Parsed as Markdown, never as Rich markup; sanitised again for display. One Rich
         # renderable instead of Textual's Markdown widget (a widget per block): the notice
         # opens several times faster, which matters with many sessions on few cores.
-        yield Static(Markdown(sanitize(self._version.text(self._t.language)), hyperlinks=False))
+        text = with_address(self._version.text(self._t.language), self._address)
+        yield Static(Markdown(sanitize(text), hyperlinks=False))

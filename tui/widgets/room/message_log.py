@@ -27,6 +27,9 @@ from store.text import sanitize
 from tui.compositor import ScrolledByTerminal, paints_scrolls
 
 HeaderFormatter = Callable[[RoomMessage], str]
+# Before every line of one's own messages: they look different from the other person's without
+# colour too (NO_COLOR, monochrome terminals); in the Linux console's font as well.
+OWN_MARK = "│ "
 Cells = tuple[tuple[Segment, ...], ...]  # a scrollbar's segments, row by row
 
 
@@ -80,7 +83,7 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
     DEFAULT_CSS = """
     MessageLog { overflow-x: hidden; scrollbar-gutter: stable; }
     """
-    COMPONENT_CLASSES = {"message-log--client", "message-log--counsellor"}
+    COMPONENT_CLASSES = {"message-log--client", "message-log--counsellor", "message-log--own"}
 
     class NeedOlder(Message):
         """The reader scrolled to the top and older messages exist: load the page before."""
@@ -89,9 +92,11 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
             super().__init__()
             self.before_id = before_id
 
-    def __init__(self, header: HeaderFormatter, *, id: str | None = None) -> None:
+    def __init__(self, header: HeaderFormatter, me: str, *, id: str | None = None) -> None:
+        """`me`: the reader's username; their own messages are marked with OWN_MARK."""
         super().__init__(id=id)
         self._header = header
+        self._me = me
         self._messages: list[RoomMessage] = []
         self._rendered: dict[int, list[Strip]] = {}  # message id -> its strips at _width
         self._lines: list[Strip] = []
@@ -155,7 +160,10 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
         cached = self._rendered.get(message.id)
         if cached is not None:
             return cached
-        width = self._width
+        own = message.sender_username == self._me
+        mark = Text(OWN_MARK if own else "",
+                    style=self.get_component_rich_style("message-log--own", partial=True))
+        width = self._width - mark.cell_len
         style = self.get_component_rich_style(f"message-log--{message.sender_role}",
                                               partial=True)
         # Sanitised again here: the store did it before saving, and display never trusts that.
@@ -164,9 +172,9 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
         body = Text(sanitize(message.body), overflow="fold")
         console = self.app.console
         strips = [
-            Strip(list(line.render(console)), line.cell_len)
+            Strip(list((mark + line).render(console)), mark.cell_len + line.cell_len)
             for part in (header, body)
-            for line in part.wrap(console, width, overflow="fold")
+            for line in part.wrap(console, max(width, 1), overflow="fold")
         ]
         strips.append(Strip.blank(0))
         self._rendered[message.id] = strips
