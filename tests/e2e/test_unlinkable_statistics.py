@@ -82,10 +82,10 @@ async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
     await _visit(wardroom, "carla", "Stationszimmer mit anna")
     await post_as(services, accounts["carla"], booking.id, "Guten Morgen")
     clock.advance(7 * minute)  # 10:17
-    await _visit(wardroom, "dora", "Ihr Stationszimmer", notice=True)
+    await _visit(wardroom, "dora", "Ihre Beratungen", notice=True)
     await services.requests.file(accounts["dora"], "Ich brauche Begleitung nach der Reha.")
     clock.advance(8 * minute)  # 10:25
-    await _visit(wardroom, "emil", "Ihr Stationszimmer")
+    await _visit(wardroom, "emil", "Ihre Beratungen")
     clock.advance(6 * minute)  # 10:31
     await _visit(wardroom, "anna", "Ihre Beratungen")
     await post_as(services, accounts["anna"], booking.id, "Hallo Carla")
