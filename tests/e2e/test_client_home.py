@@ -8,7 +8,7 @@ from datetime import timedelta
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import make_booking
-from tests.sealed import post_as
+from tests.sealed import post_as, stored_texts
 from tests.sshclient import connect
 
 
@@ -48,8 +48,7 @@ async def test_ended_room_is_read_only_with_its_deletion_date(wardroom):
         await client.type("noch etwas")
         client.send("\r")
         await asyncio.sleep(0.3)
-        rows = await wardroom.services.db.fetchall("SELECT body FROM message")
-        assert [r["body"] for r in rows] == ["Danke für alles!"]
+        assert await stored_texts(wardroom.services) == ["Danke für alles!"]
     finally:
         await client.close()
 

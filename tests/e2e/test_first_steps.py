@@ -12,6 +12,7 @@ from textual.widgets import Input
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import NOTICE, fill_form, retry
+from tests.sealed import past_the_recovery_code
 from tests.sshclient import connect
 
 ADDRESS = "beratung.example:2222"
@@ -28,6 +29,7 @@ async def test_registering_juergen_ends_with_how_to_log_in_next_time(wardroom):
         await retry(visitor, "", "", "", "")  # Enter takes the suggestion, the rest is kept
         await visitor.wait_for(NOTICE)
         visitor.send("a")
+        await past_the_recovery_code(visitor)
         screen = await visitor.wait_for("Nächstes Mal melden Sie sich so an")
         # the command on a line of its own, to copy or write down whole
         assert "ssh -p 2222 juergen@beratung.example" in [line.strip() for line in

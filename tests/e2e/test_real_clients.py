@@ -17,6 +17,7 @@ from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_openssh_login import known_hosts, ssh_command
 from tests.e2e.tmux import TmuxPane, tmux_available
+from tests.sealed import stored_texts
 from tests.sshclient import TerminalClient, connect
 
 EXITED = "client-exit="
@@ -114,9 +115,8 @@ async def test_password_login_chat_both_ways_and_logout(wardroom, tmp_path, host
             assert all(len(line) <= 80 for line in screen.splitlines())
         finally:
             await counsellor.close()
-        rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
-        assert [r["body"] for r in rows] == [f"Grüße aus {name}, mir geht es besser.",
-                                             "Schön zu hören – bis morgen!"]
+        assert await stored_texts(wardroom.services) == [
+            f"Grüße aus {name}, mir geht es besser.", "Schön zu hören – bis morgen!"]
 
         await pane.keys("C-q")
         screen = await pane.wait_for(EXITED)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import asyncssh
 
 from store.roles import Role
+from tests.sealed import past_the_recovery_code
 from tests.sshclient import TerminalClient, connect
 
 FORM = "Registrierung"
@@ -33,6 +34,7 @@ async def test_register_accept_and_continue_as_the_new_client(wardroom):
         await fill_form(visitor, "neu.klientin", request="Ich suche Begleitung nach der Reha.")
         await visitor.wait_for(NOTICE)
         visitor.send("a")
+        await past_the_recovery_code(visitor)
         screen = await visitor.wait_for("Ihre offenen Anliegen")
         assert "Ich suche Begleitung nach der Reha." in screen
         assert "neu.klientin" in screen
@@ -111,6 +113,7 @@ async def test_registrations_are_limited_per_address(wardroom):
         visitor.send("\r")  # the request field still has focus: submitting again goes on
         await visitor.wait_for(NOTICE)
         visitor.send("a")
+        await past_the_recovery_code(visitor)
         await visitor.wait_for("Sie haben noch keine Beratung")
     finally:
         await visitor.close()
@@ -135,6 +138,7 @@ async def test_a_session_that_registered_ends_when_its_account_is_disabled(wardr
         await fill_form(visitor, "neu.klient")
         await visitor.wait_for(NOTICE)
         visitor.send("a")
+        await past_the_recovery_code(visitor)
         await visitor.wait_for("neu.klient")
         await wardroom.services.account_admin.disable(admin, "neu.klient")
         await visitor.wait_closed(timeout=10)

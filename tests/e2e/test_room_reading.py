@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import history, make_booking, open_as_client, say, shown_as_sent
+from tests.sealed import post_as
 from tests.sshclient import connect
 from tui.widgets.room.message_log import OWN_MARK
 
@@ -26,7 +27,7 @@ async def test_an_empty_room_says_what_to_do_and_the_box_has_a_placeholder(wardr
 async def test_own_messages_are_marked_without_colour(wardroom):
     _office, booking = await make_booking(wardroom)
     bernd = await wardroom.services.accounts.require("bernd")
-    await wardroom.services.rooms.post(bernd, booking.id, "Wie war Ihr Tag?")
+    await post_as(wardroom.services, bernd, booking.id, "Wie war Ihr Tag?")
     client = await connect(wardroom.port, "klara", PASSWORD, env={"NO_COLOR": "1"})
     try:
         await client.wait_for("Wie war Ihr Tag?")

@@ -52,6 +52,7 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("retention", "status"), ("retention", "status", "--json"),
     ("retention", "run", "--dry-run"), ("retention", "run"),
     ("backup", "list"), ("backup", "create"),
+    ("seal", "status"), ("seal", "status", "--json"),
 ]
 
 

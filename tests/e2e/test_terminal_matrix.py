@@ -62,9 +62,9 @@ TERMINALS = [Terminal("xterm-256color"), Terminal("xterm"), Terminal("linux"),
              Terminal("xterm-256color", no_color=True)]
 SIZES = [(80, 24), (200, 50)]
 # Every screen but those of the second factor and the idle lock (their own tests cover them).
-SCREENS_WALKED = {"register", "register_notice", "consent", "password_change", "client_home",
-                  "request_form", "profile", "room", "counsellor_home", "admin_home", "notice",
-                  "help"}
+SCREENS_WALKED = {"register", "register_notice", "recovery_code", "consent", "password_change",
+                  "client_home", "request_form", "profile", "security", "room",
+                  "counsellor_home", "admin_home", "notice", "help"}
 
 
 def _flat(text: str) -> str:
@@ -220,7 +220,7 @@ class Walk:
         await self.at(topic, back_to)
 
 
-F1, F2, ESC, DOWN, ENTER = "\x1bOP", "\x1bOQ", "\x1b", "\x1b[B", "\r"
+F1, F2, F7, ESC, DOWN, ENTER = "\x1bOP", "\x1bOQ", "\x1b[18~", "\x1b", "\x1b[B", "\r"
 
 
 async def _world(wardroom) -> None:
@@ -251,6 +251,8 @@ async def _visitor(port: int, terminal: Terminal, size: tuple[int, int]) -> list
         await walk.at("register_notice", t("register.notice_title"), t("register.notice_hint"),
                       wait=t("register.notice_hint"))
         await walk.keys("a")
+        await walk.at("recovery_code", t("recovery_code.title"), t("recovery_code.noted"))
+        await walk.keys(ENTER)
         await walk.at("client_home: no booking", t("client_home.none"))
         await walk.keys("n")
         await walk.at("request_form", t("request_form.title"),
@@ -261,6 +263,11 @@ async def _visitor(port: int, terminal: Terminal, size: tuple[int, int]) -> list
         await walk.at("client_home", t("client_home.none"))
         await walk.keys("p")
         await walk.at("profile", t("profile.title"), t("profile.retention.heading"))
+        await walk.keys(F7)
+        await walk.at("security", t("security.title"), t("security.password"),
+                      t("security.show_code"), t("security.keys"))
+        await walk.keys(ESC)
+        await walk.at("profile: back", t("profile.retention.heading"))
         await walk.keys(ESC)
     finally:
         await client.close()

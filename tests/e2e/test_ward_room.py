@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from store.roles import Role
 from tests.conftest import PASSWORD
-from tests.sealed import post_as
+from tests.sealed import post_as, stored_texts
 from tests.sshclient import TerminalClient, connect
 from tui.hub_events import HubEvent
 from tui.widgets.room.message_log import OWN_MARK, MessageLog
@@ -81,9 +81,8 @@ async def test_chat_both_ways_and_in_a_second_session(wardroom):
             assert f"{OWN_MARK}Das freut" not in history(terminal)
         # Europe/Berlin: the frozen clock says 09:00 UTC, which is 10:00 in Berlin in November.
         assert "28.11.2026 10:00" in client.text()
-        rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
-        assert [r["body"] for r in rows] == ["Guten Morgen, heute geht es mir besser.",
-                                             "Das freut mich sehr!"]
+        assert await stored_texts(wardroom.services) == [
+            "Guten Morgen, heute geht es mir besser.", "Das freut mich sehr!"]
         await counsellor.close()  # the counsellor's presence goes with the session
         await client.wait_for("ist gerade nicht im Zimmer")
     finally:
@@ -161,8 +160,7 @@ async def test_the_dashboard_under_an_open_room_is_handed_only_other_rooms_messa
             if b"\x07" in counsellor.raw[mark:]:
                 break
             await asyncio.sleep(0.05)
-        assert [m.event.message.body for m in handed if isinstance(m, HubEvent)] == [
-            "Aus dem anderen Zimmer"]
+        assert [m.event.booking_id for m in handed if isinstance(m, HubEvent)] == [other.id]
         counsellor.send("\x1b")
         await counsellor.wait_for(DASHBOARD)
         screen = counsellor.text()

@@ -6,7 +6,10 @@ import asyncio
 import signal
 from pathlib import Path
 
+from argon2 import PasswordHasher
+
 from store.clock import SystemClock
+from store.passwords import PasswordVault
 from store.roles import Role
 from store.rooms import WardRooms
 from store.services import Services
@@ -19,7 +22,7 @@ from tests.e2e.test_ward_room import (
     say,
     shown_as_sent,
 )
-from tests.sealed import post_as
+from tests.sealed import codes_noted, post_as, stored_texts
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
 
@@ -33,8 +36,7 @@ def paste(terminal: TerminalClient, text: str) -> None:
 
 
 async def stored_bodies(wardroom) -> list[str]:
-    rows = await wardroom.services.db.fetchall("SELECT body FROM message ORDER BY id")
-    return [r["body"] for r in rows]
+    return await stored_texts(wardroom.services)
 
 
 def assert_harmless(terminal: TerminalClient, since: int) -> None:
@@ -165,6 +167,7 @@ async def test_sigkill_keeps_every_message_shown_as_sent(tmp_path: Path, host_ke
     await services.policy.accept(klara, await services.policy.current())
     await services.accounts.create("bernd", Role.COUNSELLOR, PASSWORD)
     await services.bookings.create(office, "klara", "bernd", weeks=1)
+    await codes_noted(services)
     await services.close()
     server = ServerProcess(db, host_keys_dir)
     await server.start()
@@ -180,10 +183,11 @@ async def test_sigkill_keeps_every_message_shown_as_sent(tmp_path: Path, host_ke
         await client.close()
     finally:
         await server.stop()
-    reopened = await Services.open(db, clock=SystemClock(), vault=fast_vault)
+    # A vault of its own: the one the setup used closed with its services.
+    reopened = await Services.open(db, clock=SystemClock(), vault=PasswordVault(
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)))
     try:
-        rows = await reopened.db.fetchall("SELECT body FROM message ORDER BY id")
-        assert [r["body"] for r in rows] == sent
+        assert await stored_texts(reopened) == sent
     finally:
         await reopened.close()
 

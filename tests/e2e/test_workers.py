@@ -24,6 +24,7 @@ from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import NOTICE, fill_form
+from tests.sealed import codes_noted, past_the_recovery_code
 from tests.server_process import ServerProcess, process_tree
 from tests.sshclient import TerminalClient, connect
 
@@ -90,6 +91,7 @@ async def serve(tmp_path: Path, host_keys_dir: Path, fast_vault: PasswordVault,
         await services.policy.accept(await services.accounts.create(name, role, PASSWORD),
                                      current)
     await services.bookings.create(office, "klara", "bernd", weeks=2)
+    await codes_noted(services)
     await services.close()
     config = tmp_path / "w.toml"
     config.write_text(CONFIG)
@@ -278,6 +280,7 @@ async def test_registrations_from_one_address_are_counted_across_workers(two_wor
             await fill_form(visitor, f"neu{n}")
             await visitor.wait_for(NOTICE)
             visitor.send("a")
+            await past_the_recovery_code(visitor)
             await visitor.wait_for("Sie haben noch keine Beratung")
         finally:
             await visitor.close()
