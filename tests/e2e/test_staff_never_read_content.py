@@ -47,7 +47,6 @@ INVOCATIONS: list[tuple[str, ...]] = [
     ("policy", "show"), ("policy", "show", "--json"),
     ("policy", "publish", "-", "--version", "2"),
     ("policy", "status"), ("policy", "status", "--json"),
-    ("seal", "status"), ("seal", "status", "--json"),
     ("stats",), ("stats", "--json"),
     ("retention", "status"), ("retention", "status", "--json"),
     ("retention", "run", "--dry-run"), ("retention", "run"),
