@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import asyncssh
 
 from sshd_app.edge_texts import in_both_languages
+from sshd_app.server import USER_SIGNATURE_ALGS
 from sshd_app.session import WardroomSession
 from store.accounts import Account, Login
 from store.sealing.keyring import Keyring
@@ -23,6 +24,14 @@ log = logging.getLogger("wardroom.auth")
 REGISTER_USER = "register"
 CODE_CHALLENGE = ("wardroom", "Zweiter Faktor / second factor", "",
                   [("Code (App oder Wiederherstellungscode / app or recovery code): ", False)])
+
+
+def _signature_algorithm(signature: bytes) -> bytes:
+    """The algorithm name an SSH signature blob starts with (an SSH string), or b""."""
+    if len(signature) < 4:
+        return b""
+    length = int.from_bytes(signature[:4], "big")
+    return signature[4:4 + length]
 
 
 class ConnectionIdentity:
@@ -90,6 +99,9 @@ class WardroomSSHServer(asyncssh.SSHServer):
 
         async def validate(username: str, key_data: bytes, msg: bytes,
                            signature: bytes) -> bool:
+            if msg and _signature_algorithm(signature) not in USER_SIGNATURE_ALGS:
+                # asyncssh checks any signature the key type can make, SHA-1 `ssh-rsa` too.
+                return False
             valid = await check(username, key_data, msg, signature)
             if not msg:
                 return valid  # the offer: "acceptable", so the client signs

@@ -37,6 +37,10 @@ CIPHERS = ("chacha20-poly1305@openssh.com", "aes256-gcm@openssh.com", "aes128-gc
            "aes256-ctr", "aes192-ctr", "aes128-ctr")
 MACS = ("hmac-sha2-512-etm@openssh.com", "hmac-sha2-256-etm@openssh.com")
 RSA_HOST_KEY_ALGS = (b"rsa-sha2-512", b"rsa-sha2-256")
+# What user keys may sign with (and what server-sig-algs announces): never SHA-1 `ssh-rsa`.
+USER_SIGNATURE_ALGS = (b"ssh-ed25519", b"rsa-sha2-512", b"rsa-sha2-256")
+# The identification line names neither the library nor its version.
+SERVER_VERSION = "wardroom"
 SHUTDOWN_GRACE_SECONDS = 3.0
 
 
@@ -109,6 +113,8 @@ class WardroomServer:
             encryption_algs=list(CIPHERS),
             mac_algs=list(MACS),
             compression_algs=["none"],
+            signature_algs=[alg.decode() for alg in USER_SIGNATURE_ALGS],
+            server_version=SERVER_VERSION,
             encoding=None,
             line_editor=False,
             agent_forwarding=False,

@@ -11,6 +11,7 @@ import asyncssh
 import pytest
 
 from sshd_app.config import Settings
+from store.roles import Role
 
 SSH_AUDIT = Path(sys.executable).with_name("ssh-audit")
 PQ_NOTE = "does not provide protection against post-quantum attacks"
@@ -87,3 +88,39 @@ async def test_rsa_host_key_is_4096_bits(wardroom):
                                              server_host_key_algs=["rsa-sha2-512"])
     assert key is not None and key.get_algorithm() == "ssh-rsa"
     assert key.pyca_key.key_size == 4096
+
+
+async def test_version_string_names_neither_library_nor_version(wardroom):
+    reader, writer = await asyncio.open_connection("127.0.0.1", wardroom.port)
+    try:
+        assert await asyncio.wait_for(reader.readline(), 10) == b"SSH-2.0-wardroom\r\n"
+    finally:
+        writer.close()
+
+
+def _rsa_user_key(signature: bytes) -> tuple[asyncssh.SSHKeyPair, str]:
+    """A key pair that signs only with `signature`, and its public key to register."""
+    key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    pair = asyncssh.load_keypairs([key])[0]
+    pair.sig_algorithms = (signature,)  # type: ignore[misc]
+    pair.set_sig_algorithm(signature)
+    return pair, key.export_public_key("openssh").decode()
+
+
+async def _key_login(port: int, pair: asyncssh.SSHKeyPair, signature: str):
+    return await asyncssh.connect("127.0.0.1", port, username="kim", known_hosts=None,
+                                  client_keys=[pair], agent_path=None,
+                                  preferred_auth="publickey", signature_algs=[signature])
+
+
+async def test_user_keys_signing_with_sha1_ssh_rsa_are_refused(wardroom):
+    account = await wardroom.add_account("kim", Role.CLIENT)
+    (sha1, sha1_public), (sha2, sha2_public) = (_rsa_user_key(b"ssh-rsa"),
+                                                _rsa_user_key(b"rsa-sha2-256"))
+    for public in (sha1_public, sha2_public):
+        await wardroom.services.accounts.add_public_key(account.id, public)
+    with pytest.raises(asyncssh.PermissionDenied):
+        await _key_login(wardroom.port, sha1, "ssh-rsa")
+    async with await _key_login(wardroom.port, sha2, "rsa-sha2-256") as conn:
+        # server-sig-algs, as the client read it: SHA-2 RSA and Ed25519 only.
+        assert conn._server_sig_algs == {b"ssh-ed25519", b"rsa-sha2-512", b"rsa-sha2-256"}
