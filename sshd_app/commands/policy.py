@@ -1,8 +1,9 @@
 """`admin policy show|status|publish`: the versions of the privacy notice, who accepted them.
 
-FILE is read by the server process: over SSH it names a file on the server host, not on the
-staff member's computer. To send a text from your own computer, use `-` and pipe it in:
-`ssh ADMIN@HOST admin policy publish - --version 2 < notice.md`.
+Over SSH the text comes only on standard input (`-`): the server process could read any file
+it may (host keys, its environment) and publish it to everyone, so a path is refused.
+`ssh ADMIN@HOST admin policy publish - --version 2 < notice.md`. The operator's local
+`wardroom admin … policy publish FILE` on the host still reads a file.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from sshd_app.commands.framework import EXIT_OK, CommandContext, CommandFailed, add_json, group
+from sshd_app.commands.framework import (
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandContext,
+    CommandFailed,
+    add_json,
+    group,
+)
 from store.errors import Invalid
 from store.roles import Role
 
@@ -37,9 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     publish = sub.add_parser(
         "publish", help="publish a new version; everyone must accept it at their next login",
         description="Publish a new version of the privacy notice (UTF-8 text, Markdown). "
-                    "FILE is a path on the server host (over SSH too); '-' reads standard "
-                    "input. The version must be newer than the current one.")
-    publish.add_argument("file", metavar="FILE", help="path on the server host, or - for stdin")
+                    "'-' reads standard input (over SSH only '-': pipe the file in); FILE, a "
+                    "path, is read only by `wardroom admin` on the host. The version must be "
+                    "newer than the current one.")
+    publish.add_argument("file", metavar="FILE",
+                         help="- for stdin; a path only with `wardroom admin` on the host")
     publish.add_argument("--version", required=True, metavar="V",
                          help="version number, e.g. 2 or 2.1; higher than the current one")
     add_json(publish)
@@ -89,6 +99,10 @@ async def policy_status(ctx: CommandContext, args: argparse.Namespace) -> int:
 
 
 async def publish_policy(ctx: CommandContext, args: argparse.Namespace) -> int:
+    if args.file != "-" and not ctx.local:
+        ctx.write_error("admin: over SSH the notice comes on standard input: "
+                        "policy publish - --version V < FILE; nothing was published\n")
+        return EXIT_USAGE
     text = await _read_notice(ctx, args.file)
     version = await ctx.services.policy.publish(ctx.actor, args.version, text)
     if args.json:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import asyncssh
 import pytest
@@ -65,14 +66,33 @@ async def test_publish_from_stdin_keeps_every_line(office):
     assert await _versions(office) == ["1", "2"]
 
 
-async def test_publish_reads_a_file_on_the_server_host(office, tmp_path):
+@pytest.mark.parametrize("path", ["host_keys/ssh_host_ed25519_key", "/proc/self/environ",
+                                  "notice.md"])
+async def test_over_ssh_a_path_is_refused_and_never_read(office, tmp_path, monkeypatch, path):
+    """Regression (audit): the server process read any file it could and published it."""
     notice = tmp_path / "notice.md"
-    notice.write_text("\ufeff" + NOTICE, encoding="utf-8")  # a BOM from an editor is dropped
-    result = await _admin(office, f"policy publish {notice} --version 2.1")
-    assert result.exit_status == 0, result.stderr
-    assert result.stdout.strip().isdigit()
-    current = await office.services.policy.current()
-    assert (current.label, current.body) == ("2.1", NOTICE)
+    notice.write_text(NOTICE, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    opened: list[str] = []
+    real_read = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda p: opened.append(str(p)) or real_read(p))
+    result = await _admin(office, f"policy publish {path} --version 2")
+    assert result.exit_status == 2
+    assert "standard input" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert opened == []
+    assert await _versions(office) == ["1"]
+    assert await _publish_audits(office) == 0
+
+
+async def _publish_bytes(wardroom, version: str, content: bytes) -> asyncssh.SSHCompletedProcess:
+    async with asyncssh.connect("127.0.0.1", wardroom.port, username="office",
+                                password=PASSWORD, known_hosts=None, client_keys=[],
+                                agent_path=None) as conn:
+        process = await conn.create_process(f"admin policy publish - --version {version}",
+                                            encoding=None)
+        process.stdin.write(content)
+        process.stdin.write_eof()  # conn.run sends none for empty input: `< /dev/null`
+        return await process.wait()
 
 
 @pytest.mark.parametrize(("content", "version", "why"), [
@@ -83,34 +103,16 @@ async def test_publish_reads_a_file_on_the_server_host(office, tmp_path):
     (NOTICE.encode(), "0.9", "not newer"),
     (NOTICE.encode(), "zwei", "not a number"),
 ])
-async def test_bad_file_publishes_nothing(office, tmp_path, content, version, why):
-    notice = tmp_path / "notice.md"
-    notice.write_bytes(content)
-    result = await _admin(office, f"policy publish {notice} --version {version}")
+async def test_bad_input_publishes_nothing(office, content, version, why):
+    result = await _publish_bytes(office, version, content)
     assert result.exit_status == 1
-    assert why in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    stderr = result.stderr.decode()
+    assert why in stderr and len(stderr.strip().splitlines()) == 1
     assert await _versions(office) == ["1"]
     assert await _publish_audits(office) == 0
 
 
-async def test_bad_stdin_publishes_nothing(office):
-    async with asyncssh.connect("127.0.0.1", office.port, username="office", password=PASSWORD,
-                                known_hosts=None, client_keys=[], agent_path=None) as conn:
-        # conn.run sends no EOF for empty input, so close stdin by hand: `< /dev/null`.
-        empty = await conn.create_process("admin policy publish - --version 2")
-        empty.stdin.write_eof()
-        empty_result = await empty.wait()
-        latin1 = await conn.run("admin policy publish - --version 2",
-                                input=b"Gr\xfc\xdfe\n", encoding=None, check=False)
-    assert empty_result.exit_status == 1 and "empty" in empty_result.stderr
-    assert latin1.exit_status == 1 and b"UTF-8" in latin1.stderr
-    assert await _versions(office) == ["1"]
-    assert await _publish_audits(office) == 0
-
-
-async def test_missing_file_and_lower_version_after_a_publish(office, tmp_path):
-    missing = await _admin(office, f"policy publish {tmp_path / 'nope.md'} --version 2")
-    assert missing.exit_status == 1 and "cannot read" in missing.stderr
+async def test_lower_version_after_a_publish(office):
     assert (await _admin(office, "policy publish - --version 10", stdin=NOTICE)).exit_status == 0
     # Numbers, not text: 9 < 10 although "9" > "10" as strings.
     lower = await _admin(office, "policy publish - --version 9", stdin=NOTICE)
@@ -138,7 +140,7 @@ async def test_only_staff_may_publish(office):
 def test_local_publish_and_its_bad_input(tmp_path):
     db = tmp_path / "local.db"
     notice = tmp_path / "notice.md"
-    notice.write_text(NOTICE, encoding="utf-8")
+    notice.write_text("\ufeff" + NOTICE, encoding="utf-8")  # a BOM from an editor is dropped
 
     def wardroom_admin(*words: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "sshd_app.cli", "admin", "--db", str(db),
@@ -151,6 +153,8 @@ def test_local_publish_and_its_bad_input(tmp_path):
     shown = json.loads(wardroom_admin("policy", "show", "--json").stdout)
     assert [v["version"] for v in shown["versions"]] == ["1", "2"]
     assert shown["current"]["text"] == NOTICE
+    missing = wardroom_admin("policy", "publish", str(tmp_path / "nope.md"), "--version", "3")
+    assert missing.returncode == 1 and b"cannot read" in missing.stderr
 
 
 async def test_publish_from_stdin_keeps_a_long_paragraph_on_one_line(office):
