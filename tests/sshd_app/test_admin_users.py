@@ -207,6 +207,21 @@ async def test_disable_ends_the_open_session_at_once(admin):
         await session.close()
 
 
+async def test_reset_password_ends_the_open_session_at_once(admin):
+    """Regression (audit): a reset left the sessions opened with the old password running."""
+    world = admin.world
+    await world.add_account("carla", Role.CLIENT)
+    session = await connect(world.port, "carla", PASSWORD)
+    try:
+        await session.wait_for("carla")
+        result = await admin.run("user", "reset-password", "carla")
+        assert result.returncode == 0, result.stderr
+        await session.wait_closed()
+        assert "zurückgesetzt" in session.raw.decode("utf-8", errors="replace")
+    finally:
+        await session.close()
+
+
 async def test_erase_ends_the_open_session_at_once(admin):
     world = admin.world
     await world.add_account("carla", Role.CLIENT)
