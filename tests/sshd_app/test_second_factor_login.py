@@ -201,6 +201,27 @@ async def test_counsellor_without_a_factor_enrols_first(wardroom):
     await _log_in(wardroom, "kim", factory)
 
 
+async def test_forced_password_change_is_followed_by_the_second_factor(wardroom):
+    """Regression (audit): after the one-time password was replaced, the dashboard opened
+    without a second factor although one is required."""
+    await wardroom.add_account("kim", Role.COUNSELLOR, must_change_password=True)
+    client = await connect(wardroom.port, "kim", PASSWORD, size=(100, 40))
+    try:
+        await client.wait_for("Einmal-Passwort")
+        await client.type("a-brand-new-password\r")
+        await client.type("a-brand-new-password\r")
+        screen = await client.wait_for("Code aus der App")
+        assert "Ihre Beratungen" not in screen
+        await client.type("\x1b")  # a forced enrolment cannot be skipped
+        await client.type("\x1b[C")
+        assert "Ihre Beratungen" not in client.text()
+    finally:
+        await client.close()
+    account = await wardroom.services.accounts.require("kim")
+    assert not account.must_change_password
+    assert not await wardroom.services.second_factors.is_enrolled(account.id)
+
+
 async def test_client_may_choose_a_second_factor_in_the_profile(wardroom):
     await wardroom.add_account("klara", Role.CLIENT)
     client = await connect(wardroom.port, "klara", PASSWORD, size=(100, 40))
