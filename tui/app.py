@@ -69,6 +69,8 @@ class WardroomApp(App[int]):
         self.crashed = False
         self.farewell: str | None = None  # written to the terminal by the session after exit
         self.locked_at: datetime | None = None  # set by the idle lock until the password is typed
+        self.unlock_failures = 0  # wrong passwords at this lock, whichever lock screen took them
+        self._rearranging = False  # close_screen is taking screens off; it re-locks after
         self._account_events: Subscription | None = None
         # The console Textual builds reads the *server's* environment; each session gets
         # one that follows its own client's terminal instead.
@@ -94,6 +96,9 @@ class WardroomApp(App[int]):
         return self.context.services
 
     async def on_mount(self) -> None:
+        # Immediate: inside the push or pop that changed the stack, so the lock is back on
+        # top before anything beneath it is painted.
+        self.screen_change_signal.subscribe(self, self._keep_lock_on_top, immediate=True)
         if self.context.account is not None:
             self.follow_account()
             if self.context.keys is not None:
@@ -243,7 +248,34 @@ class WardroomApp(App[int]):
             self.end_session("lock.idle_ended")
             return
         self.locked_at = at
+        self.unlock_failures = 0
         self.push_screen(LockScreen())
+
+    def _keep_lock_on_top(self, _active: object = None) -> None:
+        """While locked, only the lock (or help and the notice opened over it) may be in front,
+        whatever changed the screens: a room closed by booking end, a hub event, a gate."""
+        from tui.screens.lock import LockScreen, shows_over_lock
+
+        if self.locked_at is None or self._rearranging:
+            return
+        top = self.screen
+        if isinstance(top, LockScreen):
+            return
+        if shows_over_lock(top) and any(isinstance(s, LockScreen) for s in self.screen_stack):
+            return
+        self.push_screen(LockScreen())
+
+    def close_screen(self, screen: Any, result: object = None) -> None:
+        """Take `screen` and every screen above it off the stack (access to it has ended);
+        an idle lock among them is back on top before anything is painted."""
+        self._rearranging = True
+        try:
+            while self.screen is not screen and screen in self.screen_stack:
+                self.pop_screen()
+            screen.dismiss(result)
+        finally:
+            self._rearranging = False
+        self._keep_lock_on_top()
 
     def _print_error_renderables(self) -> None:
         # Textual prints these to the process's stderr, i.e. the server's: never do that.

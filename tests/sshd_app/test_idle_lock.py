@@ -3,6 +3,7 @@ session left locked ends. Time moves on the test clock; the sweep is called, not
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from store.roles import Role
@@ -109,3 +110,78 @@ async def test_sweep_runs_as_one_server_task_not_a_timer_per_session(wardroom):
     finally:
         for client in clients:
             await client.close()
+
+
+# -- the lock stays on top whatever changes beneath it -----------------------------------------
+
+async def _locked_in_room(wardroom):
+    """A counsellor with a room open, locked; returns the staff account, booking, terminal."""
+    from tests.e2e.test_ward_room import ROOM_OF_COUNSELLOR, make_booking, open_as_counsellor
+
+    office, booking = await make_booking(wardroom)
+    counsellor = await open_as_counsellor(wardroom)
+    assert ROOM_OF_COUNSELLOR in counsellor.text()
+    wardroom.clock.advance(timedelta(minutes=16))
+    wardroom.server.idle_watch.sweep()
+    await counsellor.wait_for("Gesperrt")
+    return office, booking, counsellor
+
+
+def _front(wardroom) -> str:
+    (session,) = wardroom.server.sessions
+    return type(session.app.screen).__name__
+
+
+async def _settled() -> None:
+    """Time for the app to handle what the test set off (a wait, not a timed assertion)."""
+    await asyncio.sleep(0.5)
+
+
+async def test_lock_stays_on_top_when_the_open_rooms_booking_ends(wardroom):
+    """Regression (audit): booking end dropped every screen above the room, the lock too, and
+    the counsellor landed unlocked on the dashboard."""
+    office, booking, counsellor = await _locked_in_room(wardroom)
+    try:
+        await wardroom.services.bookings.end(office, booking.id)
+        await _settled()
+        assert _front(wardroom) == "LockScreen"
+        screen = counsellor.text()
+        assert "Gesperrt" in screen and HOME not in screen and "klara" not in screen
+        await counsellor.type(PASSWORD + "\r")
+        screen = await counsellor.wait_for(HOME)
+        assert "keinen Zugriff mehr" in screen  # the room is gone beneath the lock
+        assert _front(wardroom) == "CounsellorHomeScreen"
+    finally:
+        await counsellor.close()
+
+
+async def test_lock_stays_on_top_through_hub_events_and_a_resize(wardroom):
+    office, booking, counsellor = await _locked_in_room(wardroom)
+    try:
+        klara = await wardroom.services.accounts.require("klara")
+        await wardroom.services.rooms.post(klara, booking.id, "Hallo, sind Sie da?")
+        await wardroom.services.bookings.extend(
+            office, booking.id, booking.ends_at + timedelta(days=7))
+        await wardroom.add_account("kora", Role.CLIENT)  # a new booking on the dashboard
+        await wardroom.services.bookings.create(office, "kora", "bernd", weeks=1)
+        counsellor.resize(100, 30)
+        await _settled()
+        assert _front(wardroom) == "LockScreen"
+        screen = counsellor.text()
+        assert "Gesperrt" in screen and "Hallo" not in screen and "klara" not in screen
+    finally:
+        await counsellor.close()
+
+
+async def test_wrong_passwords_count_across_a_lock_pushed_again(wardroom):
+    office, booking, counsellor = await _locked_in_room(wardroom)
+    try:
+        await counsellor.type("wrong-guess-1\r")
+        await counsellor.wait_for("stimmt nicht")
+        await wardroom.services.bookings.end(office, booking.id)  # a fresh lock screen
+        await _settled()
+        await counsellor.type("wrong-guess-2\r")
+        await counsellor.type("wrong-guess-3\r")
+        await counsellor.wait_closed()
+    finally:
+        await counsellor.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.screen import Screen
 from textual.widgets import Input, Label, Static
 
 from tui.screens.base import WardroomScreen
@@ -14,12 +15,20 @@ from tui.widgets.top_bar import TopBar
 MAX_WRONG_PASSWORDS = 3
 
 
-class LockScreen(WardroomScreen):
-    SCREEN_NAME = "lock"
+def shows_over_lock(screen: Screen[object]) -> bool:
+    """Help and the privacy notice show nothing personal: they may be opened over the lock."""
+    from tui.screens.help import HelpScreen
+    from tui.screens.notice import NoticeScreen
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._wrong = 0
+    return isinstance(screen, HelpScreen | NoticeScreen)
+
+
+class LockScreen(WardroomScreen):
+    """The app keeps it in front while locked (WardroomApp._keep_lock_on_top); should the
+    screens beneath change, a new one may be pushed, and one left below after the unlock
+    goes away when it comes to the front."""
+
+    SCREEN_NAME = "lock"
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("lock.title"))  # no name: whoever passes by learns nothing
@@ -33,6 +42,10 @@ class LockScreen(WardroomScreen):
     def on_mount(self) -> None:
         self.query_one("#unlock", Input).focus()
 
+    def on_screen_resume(self) -> None:
+        if self.wardroom.locked_at is None:
+            self.dismiss()
+
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         account = self.wardroom.context.account
         assert account is not None
@@ -42,8 +55,8 @@ class LockScreen(WardroomScreen):
             self.wardroom.locked_at = None
             self.dismiss()
             return
-        self._wrong += 1
-        if self._wrong >= MAX_WRONG_PASSWORDS:
+        self.wardroom.unlock_failures += 1
+        if self.wardroom.unlock_failures >= MAX_WRONG_PASSWORDS:
             self.wardroom.end_session("lock.idle_ended")
             return
         self.query_one("#status", Static).update(self.t("lock.wrong"))

@@ -195,9 +195,7 @@ class RoomScreen(WardroomScreen):
     def _leave(self, reason_key: str) -> None:
         if not self.is_attached:
             return
-        while self.app.screen is not self and self in self.app.screen_stack:
-            self.app.pop_screen()
-        self.dismiss(reason_key)
+        self.wardroom.close_screen(self, reason_key)
 
     def _apply_state(self) -> None:
         box = self.query_one(MessageBox)
