@@ -261,8 +261,11 @@ class WardroomApp(App[int]):
         top = self.screen
         if isinstance(top, LockScreen):
             return
-        if shows_over_lock(top) and any(isinstance(s, LockScreen) for s in self.screen_stack):
+        below = [s for s in self.screen_stack if isinstance(s, LockScreen)]
+        if below and shows_over_lock(top):
             return
+        for lock in below:
+            lock.superseded = True
         self.push_screen(LockScreen())
 
     def close_screen(self, screen: Any, result: object = None) -> None:

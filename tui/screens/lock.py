@@ -25,10 +25,14 @@ def shows_over_lock(screen: Screen[object]) -> bool:
 
 class LockScreen(WardroomScreen):
     """The app keeps it in front while locked (WardroomApp._keep_lock_on_top); should the
-    screens beneath change, a new one may be pushed, and one left below after the unlock
-    goes away when it comes to the front."""
+    screens beneath change, a new one may be pushed above, and the one it supersedes goes
+    away when it comes to the front after the unlock."""
 
     SCREEN_NAME = "lock"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.superseded = False  # a newer lock was pushed above the screens over this one
 
     def compose(self) -> ComposeResult:
         yield TopBar(self.t("lock.title"))  # no name: whoever passes by learns nothing
@@ -43,8 +47,8 @@ class LockScreen(WardroomScreen):
         self.query_one("#unlock", Input).focus()
 
     def on_screen_resume(self) -> None:
-        if self.wardroom.locked_at is None:
-            self.dismiss()
+        if self.superseded and self.wardroom.locked_at is None:
+            self.dismiss()  # left below a newer lock that has been unlocked
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
         account = self.wardroom.context.account
