@@ -25,6 +25,10 @@ VALID_WINDOW = 1
 _TOTP_CODE = re.compile(r"\d{6}")
 
 
+class AlreadyEnrolled(Invalid):
+    """The account has a factor: replacing it is `re_enrol`, with password and current code."""
+
+
 def second_factor_required(role: Role) -> bool:
     """Counsellors and staff must use a second factor; for clients it is a choice."""
     return role in SECOND_FACTOR_ROLES
@@ -58,13 +62,36 @@ class SecondFactors:
 
     async def enrol(self, actor: Account, secret: str, code: str) -> list[str]:
         """Store the secret once `code` proves the app has it; returns the recovery codes,
-        which exist in clear only in this return value."""
+        which exist in clear only in this return value. Only for an account without a
+        factor: a second submission of the same confirmation changes nothing (AlreadyEnrolled)."""
+        return await self._store(actor, secret, code, replace=False)
+
+    async def re_enrol(self, actor: Account, password: str, current_code: str, secret: str,
+                       code: str) -> list[str]:
+        """Replace the factor (a new device): only with the account's password and a code of
+        the factor it has now (app or recovery code), so an unlocked terminal left alone is
+        not enough to take the account's second factor over."""
+        row = await self._db.fetchone("SELECT password_hash FROM account WHERE id = ?",
+                                      (actor.id,))
+        password_ok = (await self._vault.verify(row["password_hash"] if row else None,
+                                                password)).ok
+        if not password_ok or not await self.verify(actor, current_code):
+            raise NotPermitted("password or current code wrong")
+        return await self._store(actor, secret, code, replace=True)
+
+    async def _store(self, actor: Account, secret: str, code: str, *,
+                     replace: bool) -> list[str]:
         totp = pyotp.TOTP(secret)
         step = self._matching_step(totp, _normalise(code), last_step=0)
         if step is None:
             raise Invalid("the code does not match")
         codes, rows = await self._new_recovery_codes()
         async with self._db.transaction() as tx:
+            # Checked inside the write: two confirmations in flight cannot both enrol.
+            enrolled = await tx.fetchone("SELECT 1 FROM second_factor WHERE account_id = ?",
+                                         (actor.id,))
+            if enrolled is not None and not replace:
+                raise AlreadyEnrolled("a second factor is already set up")
             await tx.execute("DELETE FROM recovery_code WHERE account_id = ?", (actor.id,))
             await tx.execute(
                 "INSERT OR REPLACE INTO second_factor (account_id, secret, last_step,"

@@ -246,3 +246,60 @@ async def test_client_may_choose_a_second_factor_in_the_profile(wardroom):
                                agent_path=None, preferred_auth="password")
     _answers, factory = _client(PASSWORD, pyotp.TOTP(secret).at(wardroom.clock.now()))
     await _log_in(wardroom, "klara", factory)
+
+
+def _secret_on(screen: str) -> str:
+    return "".join(re.search(r"((?:[A-Z2-7]{4} ){7}[A-Z2-7]{4})", screen).group(1).split())
+
+
+def _recovery_codes_on(screen: str) -> list[str]:
+    return re.findall(r"[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4}", screen)
+
+
+async def test_confirmation_sent_twice_enrols_once(wardroom):
+    """Regression (audit): the confirmation submitted twice enrolled twice, and the recovery
+    codes shown first were replaced by others."""
+    await wardroom.add_account("kim", Role.COUNSELLOR)
+    client = await connect(wardroom.port, "kim", PASSWORD, size=(100, 40))
+    try:
+        secret = _secret_on(await client.wait_for("Code aus der App"))
+        code = pyotp.TOTP(secret).at(wardroom.clock.now())
+        client.send(f"{code}\r\r")  # Enter twice in one burst: both reach the code field
+        shown = _recovery_codes_on(await client.wait_for("Wiederherstellungscodes"))
+        assert len(shown) == 10
+    finally:
+        await client.close()
+    enrolments = [e for e in await wardroom.services.audit.entries()
+                  if e.action == "second_factor.enrol"]
+    assert len(enrolments) == 1
+    account = await wardroom.services.accounts.require("kim")
+    assert await wardroom.services.second_factors.verify(account, shown[0])
+
+
+async def test_replacing_the_factor_asks_for_password_and_current_code(wardroom):
+    """Regression (audit): re-enrolling from the profile asked for neither."""
+    account = await wardroom.add_account("klara", Role.CLIENT)
+    old = new_secret()
+    old_codes = await wardroom.services.second_factors.enrol(
+        account, old, pyotp.TOTP(old).at(wardroom.clock.now()))
+    wardroom.clock.advance(timedelta(seconds=30))
+    _answers, factory = _client(PASSWORD, pyotp.TOTP(old).at(wardroom.clock.now()))
+    client = await connect(wardroom.port, "klara", client_factory=factory, size=(100, 40),
+                           preferred_auth="keyboard-interactive")
+    try:
+        await client.wait_for("Profil")
+        await client.type("p")
+        await client.wait_for("Zweiter Faktor")
+        await client.type("\x1b[17~")  # F6
+        screen = await client.wait_for("Ihr Passwort")
+        new = _secret_on(screen)
+        confirm = pyotp.TOTP(new).at(wardroom.clock.now())
+        await client.type(f"wrong-password!\r{old_codes[0]}\r{confirm}\r")
+        await client.wait_for("stimmen nicht")
+        assert await wardroom.services.second_factors.verify(account, old_codes[1])  # unchanged
+        await client.type(f"{PASSWORD}\r{old_codes[2]}\r{confirm}\r")
+        shown = _recovery_codes_on(await client.wait_for("Wiederherstellungscodes"))
+        assert len(shown) == 10 and set(shown).isdisjoint(old_codes)
+    finally:
+        await client.close()
+    assert not await wardroom.services.second_factors.verify(account, old_codes[3])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pyotp
@@ -9,7 +10,12 @@ import pytest
 
 from store.errors import Invalid, NotPermitted
 from store.roles import Role
-from store.second_factor import RECOVERY_CODE_COUNT, new_secret, second_factor_required
+from store.second_factor import (
+    RECOVERY_CODE_COUNT,
+    AlreadyEnrolled,
+    new_secret,
+    second_factor_required,
+)
 from tests.conftest import PASSWORD
 
 
@@ -91,3 +97,41 @@ async def test_reset_is_for_staff_and_audited(services, clock):
     last = (await services.audit.entries())[-1]
     assert (last.actor, last.action, last.target_ids) == ("boss", "user.reset_2fa",
                                                           str(account.id))
+
+
+async def test_the_confirmation_submitted_twice_enrols_once(services, clock):
+    """Regression (audit): a second submission enrolled again and replaced the recovery codes,
+    also when both were in flight at once."""
+    account = await services.accounts.create("kim", Role.COUNSELLOR, PASSWORD)
+    secret = new_secret()
+    code = pyotp.TOTP(secret).at(clock.now())
+    results = await asyncio.gather(
+        *[services.second_factors.enrol(account, secret, code) for _ in range(2)],
+        return_exceptions=True)
+    (codes,) = [r for r in results if isinstance(r, list)]
+    assert [type(r) for r in results if not isinstance(r, list)] == [AlreadyEnrolled]
+    with pytest.raises(AlreadyEnrolled):
+        await services.second_factors.enrol(account, secret, code)
+    enrolments = [e for e in await services.audit.entries() if e.action == "second_factor.enrol"]
+    assert len(enrolments) == 1
+    assert await services.second_factors.verify(account, codes[0])  # the codes shown still hold
+
+
+async def test_re_enrolment_needs_the_password_and_a_current_code(services, clock):
+    account, old_secret, old_codes = await _enrolled(services, clock, role=Role.CLIENT)
+    clock.advance(timedelta(seconds=30))
+    new = new_secret()
+    current = pyotp.TOTP(old_secret).at(clock.now())
+    confirm = pyotp.TOTP(new).at(clock.now())
+    factors = services.second_factors
+    with pytest.raises(NotPermitted):
+        await factors.re_enrol(account, "not-the-password", current, new, confirm)
+    with pytest.raises(NotPermitted):
+        await factors.re_enrol(account, PASSWORD, "000000" if current != "000000" else "111111",
+                               new, confirm)
+    assert await factors.verify(account, old_codes[0])  # nothing was replaced
+    codes = await factors.re_enrol(account, PASSWORD, old_codes[1], new, confirm)
+    assert set(codes).isdisjoint(old_codes)
+    assert not await factors.verify(account, old_codes[2])  # the old codes are gone
+    clock.advance(timedelta(seconds=30))
+    assert await factors.verify(account, pyotp.TOTP(new).at(clock.now()))

@@ -7,13 +7,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from store.errors import Invalid
-from store.second_factor import new_secret, provisioning_uri
+from store.errors import Invalid, NotPermitted
+from store.second_factor import AlreadyEnrolled, new_secret, provisioning_uri
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
 from tui.widgets.footer import KeyFooter
 from tui.widgets.qr_code import qr_text
 from tui.widgets.top_bar import TopBar
+
+# Wrong password or current code when replacing a factor: then the session ends, as at the lock.
+MAX_WRONG_PROOFS = 3
 
 
 def _grouped(secret: str) -> str:
@@ -35,6 +38,8 @@ class TotpSetupScreen(WardroomScreen):
         self.forced = forced
         self.secret = new_secret()
         self.recovery_codes: list[str] = []
+        self.replacing = False
+        self._wrong_proofs = 0
 
     def compose(self) -> ComposeResult:
         account = self.wardroom.context.account
@@ -47,6 +52,12 @@ class TotpSetupScreen(WardroomScreen):
                 with Vertical(id="totp-side"):
                     yield Static(self.t("totp.forced" if self.forced else "totp.intro"),
                                  classes="paragraph", markup=False)
+                    with Vertical(id="totp-reauth"):  # shown when a factor is being replaced
+                        yield Static(self.t("totp.reauth"), classes="paragraph", markup=False)
+                        yield Label(self.t("totp.password_label"))
+                        yield Field(id="totp-password", password=True, advances=True)
+                        yield Label(self.t("totp.current_label"))
+                        yield Field(id="totp-current", max_length=24, advances=True)
                     yield Static(self.t("totp.secret_label"), markup=False)
                     yield Static(_grouped(self.secret), id="totp-secret", markup=False)
                     yield Label(self.t("totp.code_label"))
@@ -58,16 +69,37 @@ class TotpSetupScreen(WardroomScreen):
                 yield Static(self.t("totp.continue"), classes="paragraph", markup=False)
         yield KeyFooter()
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self.query_one("#totp-done").display = False
-        self.query_one("#totp-code", Input).focus()
-
-    async def on_input_submitted(self, event: Input.Submitted) -> None:
         account = self.wardroom.context.account
         assert account is not None
+        # Replacing a factor from the profile asks for the password and a current code.
+        factors = self.wardroom.services.second_factors
+        self.replacing = not self.forced and await factors.is_enrolled(account.id)
+        self.query_one("#totp-reauth").display = self.replacing
+        self.query_one("#totp-password" if self.replacing else "#totp-code", Input).focus()
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        # Only the code field submits (the others advance); once enrolled, Enter continues.
+        if self.recovery_codes or event.input.id != "totp-code":
+            return
+        account = self.wardroom.context.account
+        assert account is not None
+        factors = self.wardroom.services.second_factors
         try:
-            self.recovery_codes = await self.wardroom.services.second_factors.enrol(
-                account, self.secret, event.value)
+            if self.replacing:
+                self.recovery_codes = await factors.re_enrol(
+                    account, self._take("#totp-password"), self._take("#totp-current"),
+                    self.secret, event.value)
+            else:
+                self.recovery_codes = await factors.enrol(account, self.secret, event.value)
+        except NotPermitted:
+            self._wrong_proof()
+            return
+        except AlreadyEnrolled:
+            # Set up meanwhile in another session: that one's codes stand.
+            self.query_one("#status", Static).update(self.t("totp.already"))
+            return
         except Invalid:
             event.input.value = ""
             self.query_one("#status", Static).update(self.t("totp.wrong_code"))
@@ -76,6 +108,20 @@ class TotpSetupScreen(WardroomScreen):
         self.query_one("#totp-enrol").display = False
         self.query_one("#totp-done").display = True
         self.refresh_bindings()
+
+    def _take(self, selector: str) -> str:
+        field = self.query_one(selector, Input)
+        value, field.value = field.value, ""
+        return value
+
+    def _wrong_proof(self) -> None:
+        self._wrong_proofs += 1
+        if self._wrong_proofs >= MAX_WRONG_PROOFS:
+            self.wardroom.end_session("session.ended")
+            return
+        self.query_one("#totp-code", Input).value = ""
+        self.query_one("#status", Static).update(self.t("totp.reauth_wrong"))
+        self.query_one("#totp-password", Input).focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # Before enrolment only a voluntary visit may be left; after it, only "continue".
