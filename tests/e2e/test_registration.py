@@ -74,6 +74,8 @@ async def test_taken_reserved_and_bad_names_and_passwords(wardroom):
     visitor = await connect(wardroom.port, "register", "")
     try:
         await fill_form(visitor, "klara")
+        await visitor.wait_for(NOTICE)  # whether a name is taken shows only after the notice
+        visitor.send("a")
         await visitor.wait_for("nicht verfügbar")
         await retry(visitor, "root", "", "", "")  # reserved: "not available", like taken
         await visitor.wait_for("nicht verfügbar")
@@ -119,6 +121,34 @@ async def test_registrations_are_limited_per_address(wardroom):
         await visitor.close()
     assert await wardroom.services.accounts.by_username("vierte") is not None
     assert wardroom.server.registrations.claim("10.0.0.7")  # other addresses are unaffected
+
+
+async def test_staff_and_counsellor_names_cost_a_registration_to_probe(wardroom):
+    """Regression (audit): the form said at once that a staff or counsellor name exists. Now
+    the answer comes only for the whole form and takes one of the address's registrations,
+    the same for a taken name as for a free one, so probing is as rare as registering."""
+    await wardroom.add_account("boss", Role.ADMIN)
+    await wardroom.add_account("bernd", Role.COUNSELLOR)
+    assert wardroom.server.registrations.claim("127.0.0.1")  # one of the hour's three is used
+    visitor = await connect(wardroom.port, "register", "")
+    try:
+        await fill_form(visitor, "boss")
+        screen = await visitor.wait_for(NOTICE)  # no answer about the name yet
+        assert "nicht verfügbar" not in screen
+        visitor.send("a")
+        await visitor.wait_for("nicht verfügbar")
+        await retry(visitor, "bernd", "", "", "")
+        await visitor.wait_for(NOTICE)
+        visitor.send("a")
+        await visitor.wait_gone(NOTICE)
+        await retry(visitor, "niemand.da", "", "", "")
+        await visitor.wait_for(NOTICE)
+        visitor.send("a")
+        await visitor.wait_for("in der letzten Stunde")  # three answers were the hour's
+    finally:
+        await visitor.close()
+    assert await wardroom.services.accounts.by_username("niemand.da") is None
+    assert not wardroom.server.registrations.claim("127.0.0.1")
 
 
 async def test_register_is_refused_when_registration_is_off(wardroom):

@@ -68,7 +68,10 @@ class RegisterScreen(WardroomScreen):
             self.app.push_screen(RegisterNoticeScreen(self._version), self._notice_answered)
 
     async def _form_is_fine(self) -> bool:
-        """Everything that can be checked before the notice, so accepting rarely fails."""
+        """Everything that can be checked before the notice, so accepting rarely fails; but
+        not whether the name is taken: that answer comes only for the whole form, after the
+        notice, and costs one of the address's registrations (so names of staff and
+        counsellors cannot be probed more often than accounts can be made)."""
         name = self._value("username")
         if not is_valid_username(name):
             # A reserved name is a fine name that someone (the system) already has.
@@ -82,9 +85,6 @@ class RegisterScreen(WardroomScreen):
                 field = self.query_one("#username", Input)
                 field.insert_text_at_cursor(suggestion)
                 field.select_all()
-            return False
-        if await self.wardroom.services.accounts.by_username(name) is not None:
-            self._say("register.not_available", "username")
             return False
         if self._value("password") != self._value("repeat"):
             self._say("register.mismatch", "password", "repeat")
