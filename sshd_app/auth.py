@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import asyncssh
@@ -75,6 +76,9 @@ class WardroomSSHServer(asyncssh.SSHServer):
         # Password passed for this account; the code is next.
         self._awaiting_code: Login | None = None
         self._register_proof = False
+        self.sessions: set[WardroomSession] = set()  # open session channels
+        self.interactive: WardroomSession | None = None  # the one running the TUI, if any
+        self.idle_since: datetime = server.services.clock.now()  # for the visitor's idle limit
 
     # -- connection lifecycle -------------------------------------------------------------
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
@@ -241,7 +245,12 @@ class WardroomSSHServer(asyncssh.SSHServer):
             self._conn.disconnect(asyncssh.DISC_NO_MORE_AUTH_METHODS_AVAILABLE,
                                   "Login failed")
             return
-        self._server.gate.release(self._peername)
+        if self.identity.registering:
+            # A visitor counts as a login still pending until an account exists
+            # (registered()), so one address cannot hold more forms open than logins.
+            self.idle_since = self._server.services.clock.now()
+        else:
+            self._server.gate.release(self._peername)
         if self.identity.account is not None:
             self._server.login_throttle.succeeded(self.peer, self.identity.account.username)
         who = self.identity.account.username if self.identity.account else REGISTER_USER
@@ -253,8 +262,27 @@ class WardroomSSHServer(asyncssh.SSHServer):
             await self._server.services.audit.write(who, "staff.login", self.identity.account.id)
 
     # -- channels ---------------------------------------------------------------------------
-    def session_requested(self) -> asyncssh.SSHServerSession:
+    def session_requested(self) -> asyncssh.SSHServerSession | bool:
+        if self.identity.registering and self.sessions:
+            return False  # a visitor has one form; each further channel would cost memory
         return WardroomSession(self._server, self)
+
+    def claim_interactive(self, session: WardroomSession) -> bool:
+        """One interactive session per connection: True if `session` may run the TUI."""
+        if self.interactive is not None and self.interactive is not session:
+            return False
+        self.interactive = session
+        return True
+
+    def session_closed(self, session: WardroomSession) -> None:
+        self.sessions.discard(session)
+        if self.interactive is session:
+            self.interactive = None
+        self.idle_since = self._server.services.clock.now()
+
+    def registered(self) -> None:
+        """The visitor made an account: no longer a pending login."""
+        self._server.gate.release(self._peername)
 
     def connection_requested(self, dest_host: str, dest_port: int, orig_host: str,
                              orig_port: int) -> bool:

@@ -79,7 +79,8 @@ class WardroomServer:
         self.login_throttle = LoginThrottle(hub=services.hub)
         self.idle_watch = IdleWatch(self.sessions, services.clock,
                                     timedelta(minutes=settings.idle_lock_minutes),
-                                    timedelta(minutes=settings.idle_logout_minutes))
+                                    timedelta(minutes=settings.idle_logout_minutes),
+                                    self.connections)
         self.gate = ConnectionGate(settings.connection_rate_per_address,
                                    settings.max_pending_logins_per_address, hub=services.hub)
         self._acceptor: asyncssh.SSHAcceptor | None = None

@@ -49,6 +49,7 @@ class WardroomSession(asyncssh.SSHServerSession):
     # -- asyncssh callbacks ---------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self._chan = chan
+        self._connection.sessions.add(self)
 
     def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
                       term_modes: object) -> bool:
@@ -57,7 +58,8 @@ class WardroomSession(asyncssh.SSHServerSession):
         return True
 
     def shell_requested(self) -> bool:
-        return True
+        # One interactive session per connection: each TUI holds a whole app in memory.
+        return self._connection.claim_interactive(self)
 
     def exec_requested(self, command: str) -> bool:
         self._command = command
@@ -101,6 +103,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             self._driver.resize(*self.size)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self._connection.session_closed(self)
         self._abandon()
 
     def _abandon(self) -> None:
@@ -156,6 +159,7 @@ class WardroomSession(asyncssh.SSHServerSession):
             must_enrol_second_factor=identity.must_enrol_second_factor,
             claim_registration=(partial(self._server.registrations.claim, self._connection.peer)
                                 if identity.registering else None),
+            registered=self._connection.registered if identity.registering else None,
         )
         app = self.app = WardroomApp(context, port=self)
         self._server.sessions.add(self)

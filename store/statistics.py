@@ -17,6 +17,7 @@ holds nothing to join.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import re
 import secrets
@@ -124,7 +125,10 @@ class AccessStatistics:
         else:
             self._waiting.append((moment.date().isoformat(), moment.hour, screen, visit))
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write_waiting())
+            # In a context of its own: the caller's (a session's, holding its app) would stay
+            # alive with the task after that session has closed.
+            self._writer = asyncio.get_running_loop().create_task(
+                self._write_waiting(), context=contextvars.Context())
 
     async def _write_waiting(self) -> None:
         while self._waiting or self._waiting_rare:

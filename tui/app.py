@@ -239,13 +239,11 @@ class WardroomApp(App[int]):
         self.exit(0)
 
     def lock(self, at: datetime) -> None:
-        """Idle too long: the lock screen covers everything (a visitor has nothing to unlock)."""
+        """Idle too long: the lock screen covers everything. (A visitor, who has nothing to
+        unlock, is never locked: the SSH edge's idle watch ends its session instead.)"""
         from tui.screens.lock import LockScreen
 
-        if self.locked_at is not None:
-            return
-        if self.context.account is None:
-            self.end_session("lock.idle_ended")
+        if self.locked_at is not None or self.context.account is None:
             return
         self.locked_at = at
         self.unlock_failures = 0

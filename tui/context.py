@@ -29,6 +29,8 @@ class SessionContext:
     must_enrol_second_factor: bool = False  # counsellor/staff without TOTP: enrolment first
     # Set while registering: takes one of the connection's registrations, False if used up.
     claim_registration: Callable[[], bool] | None = None
+    # Set while registering: tells the SSH edge the account exists (no longer a pending login).
+    registered: Callable[[], None] | None = None
     # Random per connection and kept only here: the access statistics' sole link between views
     # (None for counsellors and staff, whose views are only counted).
     visit_id: str | None = field(init=False)

@@ -128,6 +128,8 @@ class RegisterScreen(WardroomScreen):
         if self._value("request").strip():
             await services.requests.file(account, self._value("request"))
         context.account = account
+        if context.registered is not None:
+            context.registered()
         self.wardroom.follow_account()
         self.notify(self.t("register.created", name=account.username))
         # Said on the overview, where it stays: how to come back, with the real address. The
