@@ -187,18 +187,21 @@ class WardroomSSHServer(asyncssh.SSHServer):
         return await self._server.services.public_keys.is_authorized(username, openssh)
 
     async def _first_factor(self, username: str, password: str) -> Login | None:
-        await self._wait_out_failures(username)
-        login = await self._server.services.accounts.authenticate(username, password)
-        if login is None:
-            await self._fail(username)
+        await self._wait_out_address_failures()
+        async with self._server.login_turns.turn(username):
+            login = await self._server.services.accounts.authenticate(username, password)
+            if login is None:
+                await self._fail(username)
         return login
 
     async def _second_factor(self, login: Login, code: str) -> bool:
-        await self._wait_out_failures(login.account.username)
-        if await self._server.services.second_factors.verify(login.account, code):
-            self._proven(login, has_second_factor=True)
-            return True
-        return await self._fail(login.account.username)
+        # Codes take the account's turns too: a wrong one counts like a wrong password.
+        await self._wait_out_address_failures()
+        async with self._server.login_turns.turn(login.account.username):
+            if await self._server.services.second_factors.verify(login.account, code):
+                self._proven(login, has_second_factor=True)
+                return True
+            return await self._fail(login.account.username)
 
     def _proven(self, login: Login, *, has_second_factor: bool) -> None:
         self._proof = login
@@ -211,9 +214,10 @@ class WardroomSSHServer(asyncssh.SSHServer):
         """An account with registered keys (and no TOTP) logs in with key and password."""
         return await self._server.services.public_keys.has_any(account.id)
 
-    async def _wait_out_failures(self, username: str) -> None:
-        """Earlier failures for this name or address make this attempt wait (never refuse)."""
-        delay = self._server.login_throttle.delay(self.peer, username)
+    async def _wait_out_address_failures(self) -> None:
+        """Earlier failures from this address make each of its attempts wait (never refuse);
+        the account's delay comes with its turn."""
+        delay = self._server.login_throttle.address_delay(self.peer)
         if delay > 0:
             await asyncio.sleep(delay)
 

@@ -45,6 +45,13 @@ class _FailureBook:
             return 0.0
         return min(BASE_DELAY * 2 ** (entry.count - FREE_FAILURES), self._cap)
 
+    def remaining(self, key: str) -> float:
+        """What is left of the delay since the key's last failure."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return 0.0
+        return max(0.0, self.delay(key) - (self._now() - entry.last))
+
     def failed(self, key: str) -> None:
         now = self._now()
         entry = self._entries.pop(key, None)
@@ -75,7 +82,10 @@ class LoginSucceeded:
 
 
 class LoginThrottle:
-    """How long the next login attempt must wait: the larger of the account's and the address's.
+    """How long login attempts must wait after failures: each attempt from an address waits
+    the address's delay; the checks of one account are spaced by the account's delay
+    (`account_wait`, handed out with the account's turns by sshd_app.login_turns, one check
+    at a time whatever the connection, address or worker).
 
     Failures and successes go through the hub and every worker's throttle applies them all
     (its own included), so a guesser spread over N workers waits as long as on one.
@@ -91,7 +101,16 @@ class LoginThrottle:
         self._hub.subscribe(EDGE_TOPIC, self._counted)
 
     def delay(self, address: str, username: str) -> float:
+        """The larger of the two delays, as earned by the failures so far."""
         return max(self._accounts.delay(username), self._addresses.delay(address))
+
+    def address_delay(self, address: str) -> float:
+        return self._addresses.delay(address)
+
+    def account_wait(self, username: str) -> float:
+        """How long the account's next check must still wait: its delay since its last
+        failure (guesses queued behind each other wait it out one after another)."""
+        return self._accounts.remaining(username)
 
     def failed(self, address: str, username: str) -> None:
         self._hub.publish(EDGE_TOPIC, LoginFailed(address, username))

@@ -17,6 +17,7 @@ from sshd_app.connection_gate import ConnectionGate, GatedListener
 from sshd_app.host_keys import ensure_host_keys
 from sshd_app.idle_watch import IdleWatch
 from sshd_app.login_throttle import LoginThrottle
+from sshd_app.login_turns import LoginTurns, TurnKeeper
 from sshd_app.registration_limit import RegistrationLimit
 from sshd_app.schedules import Schedules
 from store.services import Services
@@ -77,6 +78,11 @@ class WardroomServer:
         # Counted together with every other worker's, through the hub.
         self.registrations = RegistrationLimit(services.clock, hub=services.hub)
         self.login_throttle = LoginThrottle(hub=services.hub)
+        self.login_turns = LoginTurns(services.hub)
+        # The turns of every worker are granted by one keeper: here, unless this is one of
+        # the workers of `serve --workers N`, whose parent keeps them (sshd_app.workers).
+        self.turn_keeper = (TurnKeeper(services.hub, self.login_throttle)
+                            if worker is None else None)
         self.idle_watch = IdleWatch(self.sessions, services.clock,
                                     timedelta(minutes=settings.idle_lock_minutes),
                                     timedelta(minutes=settings.idle_logout_minutes),

@@ -21,6 +21,8 @@ from pathlib import Path
 
 from sshd_app.config import Settings
 from sshd_app.host_keys import ensure_host_keys
+from sshd_app.login_throttle import LoginThrottle
+from sshd_app.login_turns import TurnKeeper
 from sshd_app.schedules import Schedules
 from sshd_app.server import SHUTDOWN_GRACE_SECONDS
 from sshd_app.worker import settings_json
@@ -49,6 +51,8 @@ class WorkerPool:
         self.services = services
         self.count = count
         self._relay: RelayHub = services.hub
+        # Every login check of every worker takes its account's turn from here.
+        self.turn_keeper = TurnKeeper(self._relay, LoginThrottle(hub=self._relay))
         self._processes: dict[int, asyncio.subprocess.Process] = {}
         self._watchers: set[asyncio.Task[None]] = set()
         self._stopping = False

@@ -174,7 +174,8 @@ async def test_failures_make_the_next_attempts_wait(wardroom, monkeypatch):
             await asyncssh.connect("127.0.0.1", wardroom.port, username="anna",
                                    password=f"wrong-{attempt}-guess", known_hosts=None,
                                    client_keys=[], agent_path=None, preferred_auth="password")
-    assert asked and asked == sorted(asked), asked
+    # Each attempt waits the address's delay, and its check the account's (1 s, then 2 s).
+    assert asked and asked[0] == 1.0 and max(asked) == 2.0, asked
     asked.clear()
     (await _log_in(wardroom.port, "anna", PASSWORD)).close()  # still gets in: a delay only
     assert asked  # the right password waited out the delay too
@@ -239,3 +240,89 @@ def test_fail2ban_filter_matches_the_gate_refusal():
     line = ("2026-11-28T09:00:03Z WARNING wardroom.gate: connection refused from "
             "2001:db8::5: too many connections")
     assert _host(line) == "2001:db8::5"
+
+
+# -- one budget per account, across connections and addresses ----------------------------------
+
+class InFlight:
+    """Wraps a check: counts how many run at once for each name."""
+
+    def __init__(self, check) -> None:
+        self._check = check
+        self.now: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+
+    async def __call__(self, who, *args):
+        name = getattr(who, "username", who)
+        self.now[name] = self.now.get(name, 0) + 1
+        self.most[name] = max(self.most.get(name, 0), self.now[name])
+        try:
+            await asyncio.sleep(0.01)  # a check takes a while (argon2), so overlaps would show
+            return await self._check(who, *args)
+        finally:
+            self.now[name] -= 1
+
+
+def _asked_waits(monkeypatch) -> list[float]:
+    """The delays the server asks for, recorded and skipped (no test waits them out)."""
+    asked: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def recording_sleep(delay: float, *args, **kwargs):
+        if delay >= 0.5:
+            asked.append(delay)
+            delay = 0
+        return await real_sleep(delay, *args, **kwargs)
+
+    monkeypatch.setattr(asyncio, "sleep", recording_sleep)
+    return asked
+
+
+async def _wrong_password_from(port: int, address: str, password: str) -> None:
+    with pytest.raises(asyncssh.PermissionDenied):
+        await asyncssh.connect("127.0.0.1", port, username="anna", password=password,
+                               local_addr=(address, 0), known_hosts=None, client_keys=[],
+                               agent_path=None, preferred_auth="password")
+
+
+async def test_parallel_guesses_from_many_addresses_check_one_at_a_time(wardroom, monkeypatch):
+    """Regression (audit): after 7 failures, 20 wrong passwords from 20 loopback addresses in
+    parallel finished in 11 s: each waited out the account's delay on its own, side by side.
+    Now they queue for the account's turns, each check its delay after the one before."""
+    await wardroom.add_account("anna", Role.CLIENT)
+    accounts = wardroom.services.accounts
+    in_flight = InFlight(accounts.check_password)
+    monkeypatch.setattr(accounts, "check_password", in_flight)
+    for n in range(7):
+        await _wrong_password_from(wardroom.port, "127.0.0.2", f"wrong-{n}-guess")
+    asked = _asked_waits(monkeypatch)
+    await asyncio.gather(*[_wrong_password_from(wardroom.port, f"127.0.1.{n}", f"guess-{n}!!")
+                           for n in range(1, 21)])
+    assert in_flight.most["anna"] == 1
+    # Every one of the 20 waited (nearly) the account's full delay after the one before it:
+    # together at least 20 x 8 s of the account's time, not 8 s side by side.
+    assert len(asked) >= 20 and sum(asked) >= 20 * ACCOUNT_CAP * 0.9, asked
+    assert wardroom.server.turn_keeper.queued("anna") == 0
+
+
+async def test_wrong_codes_take_the_accounts_turns_and_count(wardroom, monkeypatch):
+    """Second-factor codes go through the same turns, and a wrong one counts as a failure."""
+    from tests.sshd_app.test_second_factor_login import _client, _enrol
+
+    await _enrol(wardroom, "kim")
+    factors = wardroom.services.second_factors
+    in_flight = InFlight(factors.verify)
+    monkeypatch.setattr(factors, "verify", in_flight)
+    _asked_waits(monkeypatch)
+
+    async def wrong_code(n: int) -> None:
+        _answers, factory = _client(PASSWORD, "000000" if n % 2 else "111111")
+        with pytest.raises(asyncssh.PermissionDenied):
+            await asyncssh.connect("127.0.0.1", wardroom.port, username="kim",
+                                   local_addr=(f"127.0.2.{n}", 0), known_hosts=None,
+                                   client_keys=[], agent_path=None, client_factory=factory,
+                                   preferred_auth="keyboard-interactive")
+
+    await asyncio.gather(*[wrong_code(n) for n in range(1, 9)])
+    assert in_flight.most["kim"] == 1
+    assert wardroom.server.login_throttle.delay("192.0.2.1", "kim") == ACCOUNT_CAP
