@@ -326,3 +326,38 @@ async def test_wrong_codes_take_the_accounts_turns_and_count(wardroom, monkeypat
     await asyncio.gather(*[wrong_code(n) for n in range(1, 9)])
     assert in_flight.most["kim"] == 1
     assert wardroom.server.login_throttle.delay("192.0.2.1", "kim") == ACCOUNT_CAP
+
+
+def test_operator_guide_states_the_limits_of_the_code():
+    from sshd_app.idle_watch import VISITOR_IDLE
+    from sshd_app.login_throttle import BASE_DELAY, FORGET_AFTER
+    from sshd_app.registration_limit import MAX_REGISTRATIONS_PER_HOUR
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "operator-guide.md").read_text(
+        encoding="utf-8")
+    rows = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|$", guide, re.MULTILINE))
+    defaults = Settings()
+
+    def steps(cap: float) -> str:
+        delays = [BASE_DELAY * 2 ** n for n in range(10) if BASE_DELAY * 2 ** n <= cap]
+        return ", ".join(f"{d:g}" for d in delays[:-1]) + f", then {delays[-1]:g} s (cap)"
+
+    assert rows["failed attempts per connection (`max_auth_attempts`)"].startswith(
+        f"{defaults.max_auth_attempts},")
+    assert rows["time to log in (`login_timeout_seconds`)"].startswith(
+        f"{defaults.login_timeout_seconds} s")
+    assert rows["new connections per address (`connection_rate_per_address`)"] == (
+        f"{defaults.connection_rate_per_address} a second, bursts of "
+        f"{2 * defaults.connection_rate_per_address}")
+    assert rows["connections per address still logging in (`max_pending_logins_per_address`)"
+                ].startswith(f"{defaults.max_pending_logins_per_address};")
+    forget = f"{FORGET_AFTER / 60:g} minutes"
+    assert rows["free failures per address and per account name"] == (
+        f"{FREE_FAILURES} within {forget}")
+    assert rows["delay per address after those"].endswith(steps(ADDRESS_CAP))
+    assert rows["delay per account name after those"].endswith(
+        steps(ACCOUNT_CAP) + " after the last failure")
+    assert rows["failures forgotten"].startswith(f"after {forget}")
+    assert rows["registrations per address"].startswith(f"{MAX_REGISTRATIONS_PER_HOUR} an hour")
+    assert rows["a `register` visitor without input"] == (
+        f"ended after {VISITOR_IDLE.total_seconds() / 60:g} minutes")
