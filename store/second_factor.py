@@ -73,8 +73,8 @@ class SecondFactors:
         not enough to take the account's second factor over."""
         row = await self._db.fetchone("SELECT password_hash FROM account WHERE id = ?",
                                       (actor.id,))
-        password_ok = (await self._vault.verify(row["password_hash"] if row else None,
-                                                password)).ok
+        password_ok = (await self._vault.check_login(row["password_hash"] if row else None,
+                                                     password)).ok
         if not password_ok or not await self.verify(actor, current_code):
             raise NotPermitted("password or current code wrong")
         return await self._store(actor, secret, code, replace=True)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from store.roles import Role
 from tests.conftest import PASSWORD
+from tests.sealed import post_as
 from tests.sshclient import connect
 
 HOME = "Ihre Beratungen"
@@ -159,7 +160,7 @@ async def test_lock_stays_on_top_through_hub_events_and_a_resize(wardroom):
     office, booking, counsellor = await _locked_in_room(wardroom)
     try:
         klara = await wardroom.services.accounts.require("klara")
-        await wardroom.services.rooms.post(klara, booking.id, "Hallo, sind Sie da?")
+        await post_as(wardroom.services, klara, booking.id, "Hallo, sind Sie da?")
         await wardroom.services.bookings.extend(
             office, booking.id, booking.ends_at + timedelta(days=7))
         await wardroom.add_account("kora", Role.CLIENT)  # a new booking on the dashboard

@@ -291,8 +291,8 @@ async def test_parallel_guesses_from_many_addresses_check_one_at_a_time(wardroom
     Now they queue for the account's turns, each check its delay after the one before."""
     await wardroom.add_account("anna", Role.CLIENT)
     accounts = wardroom.services.accounts
-    in_flight = InFlight(accounts.check_password)
-    monkeypatch.setattr(accounts, "check_password", in_flight)
+    in_flight = InFlight(accounts.authenticate)
+    monkeypatch.setattr(accounts, "authenticate", in_flight)
     for n in range(7):
         await _wrong_password_from(wardroom.port, "127.0.0.2", f"wrong-{n}-guess")
     asked = _asked_waits(monkeypatch)

@@ -102,7 +102,7 @@ async def test_visitors_count_as_pending_logins_until_they_have_an_account(wardr
             await asyncio.sleep(0.25)  # Enter moves the focus on; a person never types faster
         await first.wait_for("Datenschutzhinweise lesen und annehmen")
         first.send("a")
-        await first.wait_for("Sie haben noch keine Beratung")
+        await first.wait_for("Ihr Wiederherstellungscode")  # the account exists now
         await _until(lambda: wardroom.server.gate.pending("127.0.0.1") == PENDING_CAP - 1,
                      "the new client no longer counts as pending")
         writer, banner = await _banner(wardroom.port)

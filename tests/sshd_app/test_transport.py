@@ -12,6 +12,7 @@ import pytest
 
 from sshd_app.config import Settings
 from store.roles import Role
+from tests.conftest import PASSWORD
 
 SSH_AUDIT = Path(sys.executable).with_name("ssh-audit")
 PQ_NOTE = "does not provide protection against post-quantum attacks"
@@ -100,7 +101,7 @@ async def test_version_string_names_neither_library_nor_version(wardroom):
 
 def _rsa_user_key(signature: bytes) -> tuple[asyncssh.SSHKeyPair, str]:
     """A key pair that signs only with `signature`, and its public key to register."""
-    key = asyncssh.generate_private_key("ssh-rsa", key_size=2048)
+    key = asyncssh.generate_private_key("ssh-rsa", key_size=3072)
     pair = asyncssh.load_keypairs([key])[0]
     pair.sig_algorithms = (signature,)  # type: ignore[misc]
     pair.set_sig_algorithm(signature)
@@ -108,9 +109,11 @@ def _rsa_user_key(signature: bytes) -> tuple[asyncssh.SSHKeyPair, str]:
 
 
 async def _key_login(port: int, pair: asyncssh.SSHKeyPair, signature: str):
-    return await asyncssh.connect("127.0.0.1", port, username="kim", known_hosts=None,
-                                  client_keys=[pair], agent_path=None,
-                                  preferred_auth="publickey", signature_algs=[signature])
+    """The key beside the password, as an account with keys logs in."""
+    return await asyncssh.connect("127.0.0.1", port, username="kim", password=PASSWORD,
+                                  known_hosts=None, client_keys=[pair], agent_path=None,
+                                  preferred_auth="publickey,password",
+                                  signature_algs=[signature])
 
 
 async def test_user_keys_signing_with_sha1_ssh_rsa_are_refused(wardroom):
@@ -118,7 +121,7 @@ async def test_user_keys_signing_with_sha1_ssh_rsa_are_refused(wardroom):
     (sha1, sha1_public), (sha2, sha2_public) = (_rsa_user_key(b"ssh-rsa"),
                                                 _rsa_user_key(b"rsa-sha2-256"))
     for public in (sha1_public, sha2_public):
-        await wardroom.services.accounts.add_public_key(account.id, public)
+        await wardroom.services.public_keys.add(account, public)
     with pytest.raises(asyncssh.PermissionDenied):
         await _key_login(wardroom.port, sha1, "ssh-rsa")
     async with await _key_login(wardroom.port, sha2, "rsa-sha2-256") as conn:
