@@ -12,7 +12,7 @@ from store.accounts import Account
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database
-from store.errors import Invalid, NotFound
+from store.errors import Invalid, NotFound, NotPermitted
 from store.passwords import PasswordVault, one_time_password
 from store.roles import Role
 from store.scopes import Scope
