@@ -198,7 +198,8 @@ class WardroomSSHServer(asyncssh.SSHServer):
         # Codes take the account's turns too: a wrong one counts like a wrong password.
         await self._wait_out_address_failures()
         async with self._server.login_turns.turn(login.account.username):
-            if await self._server.services.second_factors.verify(login.account, code):
+            if await self._server.services.second_factors.verify(login.account, code,
+                                                                 login.keys):
                 self._proven(login, has_second_factor=True)
                 return True
             return await self._fail(login.account.username)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hmac
 import re
 
@@ -16,6 +17,8 @@ from store.errors import Invalid, NotFound, NotPermitted
 from store.passwords import PasswordVault, one_time_password
 from store.roles import Role
 from store.scopes import Scope
+from store.sealing.crypto import SealBroken, open_sealed, seal_to
+from store.sealing.keyring import Keyring
 
 SECOND_FACTOR_ROLES = frozenset({Role.COUNSELLOR, Role.ADMIN})
 RECOVERY_CODE_COUNT = 10
@@ -23,6 +26,26 @@ ISSUER = "wardroom"
 # Authenticator apps and server clocks drift: the step before and after are accepted too.
 VALID_WINDOW = 1
 _TOTP_CODE = re.compile(r"\d{6}")
+# A TOTP secret is stored only sealed (HPKE) to the account's public key: whoever holds the
+# database cannot compute the codes. The prefix tells a sealed one from one stored in clear
+# before sealing, which the account's next verification seals.
+_SEALED = "hpke:"
+
+
+def _totp_info(account_id: int) -> bytes:
+    return f"wardroom totp-secret v1|{account_id}".encode()
+
+
+def _open_secret(stored: str, keys: Keyring) -> str:
+    if not stored.startswith(_SEALED):
+        return stored
+    sealed = base64.b64decode(stored.removeprefix(_SEALED))
+    return open_sealed(keys.private, sealed, _totp_info(keys.account_id)).decode()
+
+
+def _seal_secret(secret: str, public_key: bytes, account_id: int) -> str:
+    sealed = seal_to(public_key, secret.encode(), _totp_info(account_id))
+    return _SEALED + base64.b64encode(sealed).decode()
 
 
 class AlreadyEnrolled(Invalid):
@@ -66,8 +89,8 @@ class SecondFactors:
         factor: a second submission of the same confirmation changes nothing (AlreadyEnrolled)."""
         return await self._store(actor, secret, code, replace=False)
 
-    async def re_enrol(self, actor: Account, password: str, current_code: str, secret: str,
-                       code: str) -> list[str]:
+    async def re_enrol(self, actor: Account, keys: Keyring, password: str, current_code: str,
+                       secret: str, code: str) -> list[str]:
         """Replace the factor (a new device): only with the account's password and a code of
         the factor it has now (app or recovery code), so an unlocked terminal left alone is
         not enough to take the account's second factor over."""
@@ -75,7 +98,7 @@ class SecondFactors:
                                       (actor.id,))
         password_ok = (await self._vault.check_login(row["password_hash"] if row else None,
                                                      password)).ok
-        if not password_ok or not await self.verify(actor, current_code):
+        if not password_ok or not await self.verify(actor, current_code, keys):
             raise NotPermitted("password or current code wrong")
         return await self._store(actor, secret, code, replace=True)
 
@@ -92,11 +115,16 @@ class SecondFactors:
                                          (actor.id,))
             if enrolled is not None and not replace:
                 raise AlreadyEnrolled("a second factor is already set up")
+            key = await tx.fetchone("SELECT public_key FROM account_key WHERE account_id = ?"
+                                    " AND retired_on IS NULL", (actor.id,))
+            if key is None:
+                raise Invalid("the account has no key pair yet: log in again first")
             await tx.execute("DELETE FROM recovery_code WHERE account_id = ?", (actor.id,))
             await tx.execute(
                 "INSERT OR REPLACE INTO second_factor (account_id, secret, last_step,"
                 " enrolled_at) VALUES (?, ?, ?, ?)",
-                (actor.id, secret, step, to_iso(self._db.clock.now())),
+                (actor.id, _seal_secret(secret, key["public_key"], actor.id), step,
+                 to_iso(self._db.clock.now())),
             )
             await tx.executemany(
                 "INSERT INTO recovery_code (account_id, selector, code_hash) VALUES (?, ?, ?)",
@@ -105,11 +133,13 @@ class SecondFactors:
             await self._audit.record(tx, actor.username, "second_factor.enrol", actor.id)
         return codes
 
-    async def verify(self, account: Account, code: str) -> bool:
-        """A current TOTP code (each time step once) or an unused recovery code (then spent)."""
+    async def verify(self, account: Account, code: str, keys: Keyring) -> bool:
+        """A current TOTP code (each time step once) or an unused recovery code (then spent).
+        `keys`: the account's keys, which the password opened just before; they open the
+        sealed TOTP secret."""
         code = _normalise(code)
         if _TOTP_CODE.fullmatch(code):
-            return await self._verify_totp(account.id, code)
+            return await self._verify_totp(keys, code)
         return await self._spend_recovery_code(account, code)
 
     async def reset(self, actor: Account, username: str) -> None:
@@ -123,17 +153,27 @@ class SecondFactors:
             await tx.execute("DELETE FROM recovery_code WHERE account_id = ?", (row["id"],))
             await self._audit.record(tx, actor.username, "user.reset_2fa", row["id"])
 
-    async def _verify_totp(self, account_id: int, code: str) -> bool:
+    async def _verify_totp(self, keys: Keyring, code: str) -> bool:
         async with self._db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT secret, last_step FROM second_factor WHERE account_id = ?", (account_id,))
+                "SELECT secret, last_step FROM second_factor WHERE account_id = ?",
+                (keys.account_id,))
             if row is None:
                 return False
-            step = self._matching_step(pyotp.TOTP(row["secret"]), code, row["last_step"])
+            try:
+                secret = _open_secret(row["secret"], keys)
+            except SealBroken:
+                return False  # sealed to a key pair a staff reset replaced
+            step = self._matching_step(pyotp.TOTP(secret), code, row["last_step"])
             if step is None:
                 return False
-            await tx.execute("UPDATE second_factor SET last_step = ? WHERE account_id = ?",
-                             (step, account_id))
+            # A secret from before sealing is sealed now (and its clear text overwritten).
+            stored = (row["secret"] if row["secret"].startswith(_SEALED)
+                      else _seal_secret(secret, keys.public, keys.account_id))
+            await tx.execute("UPDATE second_factor SET last_step = ?, secret = ?"
+                             " WHERE account_id = ?", (step, stored, keys.account_id))
+            if stored != row["secret"]:
+                tx.mark_erasure()
         return True
 
     def _matching_step(self, totp: pyotp.TOTP, code: str, last_step: int) -> int | None:

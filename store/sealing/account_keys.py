@@ -89,7 +89,8 @@ class AccountKeys:
                     sealing_key: bytes) -> None:
         """Staff set a new password: the account gets a new pair, and nothing the staff member
         knows opens the old one. A client's old pair keeps only its recovery seal (its code can
-        reopen the rooms later); anyone else's goes with its room copies at once."""
+        reopen the rooms later); anyone else's goes with its room copies at once. A second
+        factor sealed to the old pair is removed with it."""
         if has_recovery_code(role):
             await tx.execute(
                 "UPDATE account_key SET sealed_by_password = NULL, recovery_code_sealed = NULL,"
@@ -97,6 +98,10 @@ class AccountKeys:
                 (self._today(), account_id))
         else:
             await tx.execute("DELETE FROM account_key WHERE account_id = ?", (account_id,))
+        # The TOTP secret is sealed to the replaced pair: it goes too, and a counsellor or
+        # staff member sets the factor up again at the next login (a reset is a new start).
+        await tx.execute("DELETE FROM second_factor WHERE account_id = ?", (account_id,))
+        await tx.execute("DELETE FROM recovery_code WHERE account_id = ?", (account_id,))
         await self.create(tx, account_id, role, sealing_key, reset_by_staff=True)
         tx.mark_erasure()
 

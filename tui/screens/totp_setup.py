@@ -88,8 +88,10 @@ class TotpSetupScreen(WardroomScreen):
         factors = self.wardroom.services.second_factors
         try:
             if self.replacing:
+                keys = self.wardroom.context.keys
+                assert keys is not None
                 self.recovery_codes = await factors.re_enrol(
-                    account, self._take("#totp-password"), self._take("#totp-current"),
+                    account, keys, self._take("#totp-password"), self._take("#totp-current"),
                     self.secret, event.value)
             else:
                 self.recovery_codes = await factors.enrol(account, self.secret, event.value)
