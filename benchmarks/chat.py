@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import resource
 import statistics
 import tempfile
 import time
@@ -38,11 +37,9 @@ from benchmarks.server_under_test import (
     worker_flag,
 )
 from benchmarks.sessions import cpu_seconds
-from benchmarks.watches import RawWatch, ScreenWatch, Watch
+from benchmarks.watches import WATCHES, Watch, add_client_option, own_cpu_seconds
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient
-
-WATCHES: dict[str, type[RawWatch] | type[ScreenWatch]] = {"raw": RawWatch, "screen": ScreenWatch}
 
 
 async def open_pairs(port: int, pairs: int) -> list[tuple[TerminalClient, TerminalClient]]:
@@ -76,11 +73,6 @@ class Run:
                 pct(0.95), pct(0.99), f"{1000 * ordered[-1]:.0f}",
                 f"{1000 * self.cpu / count:.1f}", f"{100 * self.cpu / self.seconds:.0f}",
                 f"{100 * self.client_cpu / self.seconds:.1f}"]
-
-
-def own_cpu_seconds() -> float:
-    used = resource.getrusage(resource.RUSAGE_SELF)
-    return used.ru_utime + used.ru_stime
 
 
 async def converse(pair: tuple[TerminalClient, TerminalClient], watches: tuple[Watch, Watch],
@@ -154,9 +146,7 @@ def main() -> None:
                              "delivered); several: one run each on the same sessions")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long they chat")
     parser.add_argument("--history", type=int, default=50, help="messages in each room before")
-    parser.add_argument("--client", choices=sorted(WATCHES), default="raw",
-                        help="raw: markers found in the received bytes (light); screen: "
-                             "every client keeps a pyte screen (about a core for 200)")
+    add_client_option(parser)
     add_workers_option(parser)
     args = parser.parse_args()
     keys = host_keys()

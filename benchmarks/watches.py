@@ -4,7 +4,9 @@ terminal emulation, so 200 clients cost the load generator little)."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import resource
 import time
 from typing import Protocol
 
@@ -78,3 +80,18 @@ class RawWatch(_Waiting):
 class _Discard:
     def extend(self, data: bytes) -> None:
         pass
+
+
+WATCHES: dict[str, type[RawWatch] | type[ScreenWatch]] = {"raw": RawWatch, "screen": ScreenWatch}
+
+
+def add_client_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--client", choices=sorted(WATCHES), default="raw",
+                        help="raw: markers found in the received bytes (light); screen: "
+                             "every client keeps a pyte screen (most of a core for 200)")
+
+
+def own_cpu_seconds() -> float:
+    """CPU time (user + system) of this process: the load generator itself."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
