@@ -4,8 +4,9 @@
 
 Starts `wardroom serve` as a child process on rooms that already hold `--history` messages (a
 room in use has a history: an empty one measures its first screenful filling up), opens both
-parties' rooms over real SSH (pty, screens read with pyte), lets every pair alternate messages,
-and divides the server's CPU time (from /proc) by the number of deliveries: each message
+parties' rooms over real SSH (pty; pyte screens while logging in, then `--client raw`: markers
+found in the received bytes, or `--client screen`: pyte screens), lets every pair alternate
+messages, and divides the server's CPU time (from /proc) by the number of deliveries: each message
 reaches the other party's open room.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.sessions import cpu_seconds
+from benchmarks.watches import WATCHES, Watch, add_client_option, own_cpu_seconds
 from sshd_app.host_keys import ensure_host_keys
 from store.clock import to_iso
 from store.roles import Role
@@ -65,21 +67,23 @@ async def open_pair(port: int, i: int) -> tuple[TerminalClient, TerminalClient]:
     return client, coach
 
 
-async def chat(pair: tuple[TerminalClient, TerminalClient], i: int, messages: int,
-               typed: bool) -> None:
+async def chat(pair: tuple[TerminalClient, TerminalClient], watches: tuple[Watch, Watch],
+               i: int, messages: int, typed: bool) -> None:
     for n in range(messages):
-        sender, receiver = pair[n % 2], pair[1 - n % 2]
-        text = f"p{i:02d} m{n:03d} wie geht es heute"
+        sender, receiver = n % 2, 1 - n % 2
+        marker = f"p{i:02d}m{n:03d}"  # one word: found in the raw bytes as written
+        text = f"{marker} wie geht es heute"
         if typed:
-            sender.send(text)
+            pair[sender].send(text)
         else:  # one paste: the message's own cost, without a screen update per keystroke
-            sender.send("\x1b[200~" + text + "\x1b[201~")
+            pair[sender].send("\x1b[200~" + text + "\x1b[201~")
         await asyncio.sleep(0.02)
-        sender.send("\r")
-        await receiver.wait_for(text, timeout=120)
+        arrived = watches[receiver].expect(marker)
+        pair[sender].send("\r")
+        await asyncio.wait_for(arrived, 120)
 
 
-async def run(pairs: int, messages: int, typed: bool, history: int) -> None:
+async def run(pairs: int, messages: int, typed: bool, history: int, client: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ensure_host_keys(folder / "keys")
@@ -98,11 +102,15 @@ async def run(pairs: int, messages: int, typed: bool, history: int) -> None:
                 opened.append(await open_pair(server.port, i))
                 terminals.extend(opened[-1])
             await asyncio.sleep(2)  # let the logins' rehashing and first paints settle
+            watches = [(WATCHES[client](a), WATCHES[client](b)) for a, b in opened]
             pid = server.process.pid
             cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
-            await asyncio.gather(*(chat(pair, i, messages, typed)
-                                   for i, pair in enumerate(opened)))
+            own_before = own_cpu_seconds()
+            await asyncio.gather(*(chat(pair, watch, i, messages, typed)
+                                   for i, (pair, watch) in enumerate(zip(opened, watches,
+                                                                         strict=True))))
             cpu = cpu_seconds(pid) - cpu_before
+            own = own_cpu_seconds() - own_before
             wall = time.perf_counter() - wall_before
             delivered = pairs * messages
             how = "typed key by key" if typed else "pasted"
@@ -110,6 +118,8 @@ async def run(pairs: int, messages: int, typed: bool, history: int) -> None:
                   f"{history} before in each room) wall={wall:.1f}s")
             print(f"server CPU {cpu:.2f}s = {1000 * cpu / delivered:.1f} ms per message "
                   f"(stored, delivered to the other party's room, shown in both)")
+            print(f"load generator ({client} clients) CPU {own:.2f}s = "
+                  f"{100 * own / wall:.0f}% of a core")
         finally:
             for terminal in terminals:
                 await terminal.close()
@@ -123,8 +133,9 @@ def main() -> None:
     parser.add_argument("--typed", action="store_true",
                         help="type each message key by key (counts the echo of every key)")
     parser.add_argument("--history", type=int, default=50, help="messages in each room before")
+    add_client_option(parser)
     args = parser.parse_args()
-    asyncio.run(run(args.pairs, args.messages, args.typed, args.history))
+    asyncio.run(run(args.pairs, args.messages, args.typed, args.history, args.client))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ def is_party(actor: Account, booking: Booking) -> bool:
 
 
 def can_see_booking(actor: Account, booking: Booking, now: datetime) -> bool:
-    """Listing a booking (who, when) — not its room's contents. Past its deletion date a
-    booking counts as deleted for everyone, staff included, even before the purge ran."""
+    """Listing a booking (who, when) — not its room's contents. Past its deletion date, or
+    once its deletion in steps began (`Booking.state` is DUE for both), a booking counts as
+    deleted for everyone, staff included, even before the purge ran or finished."""
     state = booking.state(now)
     if state is BookingState.DUE:
         return False

@@ -28,12 +28,16 @@ class Booking:
     ends_at: datetime
     ended_early: bool
     retention_days: int | None  # the client's choice; None = default
+    # Its deletion has begun (store/room_deletion.py): gone for every reader from then on.
+    deleting: bool
 
     @property
     def deletes_at(self) -> datetime:
         return deletion_date(self.ends_at, self.retention_days)
 
     def state(self, now: datetime) -> BookingState:
+        if self.deleting:
+            return BookingState.DUE
         if now < self.starts_at:
             return BookingState.BEFORE_START
         if now < self.ends_at:
@@ -46,7 +50,7 @@ class Booking:
 BOOKING_SELECT = """
 SELECT b.id, b.client_id, b.counsellor_id, c.username AS client_username,
        s.username AS counsellor_username, b.starts_at, b.ends_at, b.ended_early,
-       c.retention_days
+       c.retention_days, b.deleting
 FROM booking b JOIN account c ON c.id = b.client_id JOIN account s ON s.id = b.counsellor_id
 """
 
@@ -62,5 +66,6 @@ def booking_from_row(row) -> Booking:
         ends_at=from_iso(row["ends_at"]),
         ended_early=bool(row["ended_early"]),
         retention_days=row["retention_days"],
+        deleting=bool(row["deleting"]),
     )
 

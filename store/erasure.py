@@ -13,8 +13,8 @@ from store.database import Database, Transaction
 from store.erasure_ledger import ErasureKind, record_erasure
 from store.errors import Invalid, NotFound, NotPermitted
 from store.hub import AccountClosed, Hub, account_topic
-from store.purge import delete_room
 from store.roles import Role
+from store.room_deletion import delete_room
 from store.scopes import Scope
 
 ERASED_ACTOR = "(erased account)"  # replaces the erased username where the audit named it

@@ -1,4 +1,5 @@
-"""The retention task: deletes every ward room past its deletion date, one room per transaction."""
+"""The retention task: deletes every ward room past its deletion date, room by room, each in
+short transactions (store/room_deletion.py) so other writers never wait for a whole room."""
 
 from __future__ import annotations
 
@@ -15,11 +16,10 @@ from store.audit import AuditTrail
 from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
 from store.bookings import announce_booking
 from store.clock import to_iso
-from store.database import Database, Transaction
-from store.erasure_ledger import ErasureKind, record_erasure
+from store.database import Database
 from store.hub import Hub
+from store.room_deletion import begin_room_deletion, finish_room_deletion
 from store.scopes import Scope
-from store.sealing.room_keys import RoomKeys
 
 if TYPE_CHECKING:
     from store.storage_sweep import StorageSweep, SweepResult
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TASK_ACTOR = "retention"  # the audit's actor when the task itself deletes
-MESSAGE_BATCH = 500
 # Bounds the wait for the next deletion date, so a wall clock that jumps forward is noticed.
 MIN_SLEEP_SECONDS = 1.0
 
@@ -47,31 +46,6 @@ class PurgeResult:
     rooms: list[int] = field(default_factory=list)
     messages: int = 0
     others: SweepResult | None = None  # requests, accounts, audit, ledger past their limits
-
-
-async def delete_room(tx: Transaction, booking_id: int, at: datetime) -> int:
-    """Delete one ward room: its messages (in batches), read markers, the request that led to
-    it, and the booking itself; returns how many messages went. The caller's transaction makes
-    it all-or-nothing and must call `tx.mark_erasure()`."""
-    # Cryptographic deletion first: with every copy of its key gone, the room's ciphertext
-    # (here, in a backup, on a copied disk) opens for nobody, before a single row goes.
-    await RoomKeys.destroy_room(tx, booking_id)
-    messages = 0
-    while True:
-        deleted = await tx.execute_rowcount(
-            "DELETE FROM message WHERE id IN"
-            " (SELECT id FROM message WHERE booking_id = ? LIMIT ?)",
-            (booking_id, MESSAGE_BATCH))
-        messages += deleted
-        if deleted < MESSAGE_BATCH:
-            break
-        await asyncio.sleep(0)  # the loop serves other sessions between batches
-    await tx.execute("DELETE FROM room_read WHERE booking_id = ?", (booking_id,))
-    # The request's text is about the same counselling: it goes with its room.
-    await tx.execute("DELETE FROM request WHERE booking_id = ?", (booking_id,))
-    await tx.execute("DELETE FROM booking WHERE id = ?", (booking_id,))
-    await record_erasure(tx, ErasureKind.ROOM, booking_id, at)
-    return messages
 
 
 class RetentionTask:
@@ -108,7 +82,10 @@ class RetentionTask:
             key=lambda s: (s.deletes_at, s.booking_id))
 
     async def _ended(self, now: datetime) -> list[Booking]:
-        rows = await self._db.fetchall(BOOKING_SELECT + " WHERE b.ends_at <= ?", (to_iso(now),))
+        # A room whose deletion began is due whatever the clock says: a crashed purge is
+        # finished by the next run even after the wall clock was set back.
+        rows = await self._db.fetchall(BOOKING_SELECT + " WHERE b.ends_at <= ? OR b.deleting",
+                                       (to_iso(now),))
         return [booking_from_row(r) for r in rows]
 
     async def _would_delete(self) -> PurgeResult:
@@ -153,11 +130,13 @@ class RetentionTask:
             booking = booking_from_row(row)
             if booking.state(now) is not BookingState.DUE:
                 return None
-            deleted = await delete_room(tx, booking_id, now)
-            await self._audit.record(tx, actor_name, "retention.delete", booking_id)
-            tx.mark_erasure()
+            if not booking.deleting:  # else a run before this one began it and was stopped
+                await begin_room_deletion(tx, booking_id, now)
+                await self._audit.record(tx, actor_name, "retention.delete", booking_id)
+                tx.mark_erasure()
+        # Gone for every reader from here: the open sessions drop it now, not at the end.
         announce_booking(self._hub, booking)
-        return deleted
+        return await finish_room_deletion(self._db, booking_id)
 
     # -- running inside the server -------------------------------------------------------
     def start(self, interval_seconds: float) -> None:
@@ -167,7 +146,9 @@ class RetentionTask:
     async def stop(self) -> None:
         task, self._task = self._task, None
         if task is not None:
-            task.cancel()  # a room being deleted rolls back whole
+            # A batch being deleted rolls back whole; a room already begun stays gone for
+            # every reader and is finished by the next run.
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 

@@ -43,8 +43,9 @@ from store.erasure import delete_client
 from store.erasure_ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
 from store.errors import Invalid
 from store.hub import Hub
-from store.purge import RetentionTask, delete_room
+from store.purge import RetentionTask
 from store.roles import Role
+from store.room_deletion import delete_room
 from store.shredding import shred_database, sqlite_companions
 from store.storage_limits import StorageLimits
 from store.storage_sweep import StorageSweep

@@ -14,13 +14,14 @@ from datetime import timedelta
 import pytest
 
 import store.purge
+import store.room_deletion
 from store.erasure_ledger import ErasureKind, erasures_since
-from store.errors import NotPermitted
+from store.errors import NotFound, NotPermitted
 from store.hub import BookingChanged, account_topic, room_topic
 from store.retention import RetentionWindow
 from tests.conftest import START
 from tests.retention_world import make_world
-from tests.sealed import post_as
+from tests.sealed import keys_of, post_as
 
 DAY = timedelta(days=1)
 MESSAGES_PER_ROOM = 3
@@ -113,7 +114,7 @@ async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, mo
     worlds = await _rooms(services, clock, 4)
     clock.set(worlds[0].ends + 56 * DAY)
     ids = sorted(w.booking.id for w in worlds)
-    real_record = store.purge.record_erasure
+    real_record = store.room_deletion.record_erasure
     calls = 0
 
     async def failing_third_room(tx, kind, target_id, at):
@@ -123,12 +124,12 @@ async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, mo
             raise RuntimeError("power cut")
         await real_record(tx, kind, target_id, at)
 
-    monkeypatch.setattr(store.purge, "record_erasure", failing_third_room)
+    monkeypatch.setattr(store.room_deletion, "record_erasure", failing_third_room)
     with pytest.raises(RuntimeError):
         await services.retention_task.purge()
     assert [await _left(services, i) for i in ids] == [GONE, GONE, WHOLE, WHOLE]
 
-    monkeypatch.setattr(store.purge, "record_erasure", real_record)
+    monkeypatch.setattr(store.room_deletion, "record_erasure", real_record)
     result = await services.retention_task.purge()
     assert result.rooms == ids[2:]
     assert [await _left(services, i) for i in ids] == [GONE] * 4
@@ -141,11 +142,11 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
     script = textwrap.dedent("""
         import asyncio, os, sys
         from datetime import datetime
-        import store.purge
+        import store.room_deletion
         from store.clock import FrozenClock
         from store.services import Services
 
-        real, calls = store.purge.record_erasure, []
+        real, calls = store.room_deletion.record_erasure, []
 
         async def killed_in_second_room(tx, kind, target_id, at):
             calls.append(target_id)
@@ -153,7 +154,7 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
                 os._exit(9)  # no rollback, no close: as if the server were killed
             await real(tx, kind, target_id, at)
 
-        store.purge.record_erasure = killed_in_second_room
+        store.room_deletion.record_erasure = killed_in_second_room
 
         async def main():
             clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
@@ -241,3 +242,129 @@ async def test_task_wakes_at_the_next_deletion_date(services, clock, monkeypatch
         assert await _left(services, worlds[0].booking.id) == GONE
     finally:
         await services.retention_task.stop()
+
+
+# -- a room deleted in steps: other writers go between its batches, readers never see it ---
+
+async def _hidden_from_everyone(services, world) -> bool:
+    """The room as each of its people would look for it: listed nowhere, opened by nobody."""
+    for actor in (world.client, world.counsellor, world.admin):
+        if any(b.id == world.booking.id for b in await services.bookings.for_actor(actor)):
+            return False
+    for actor in (world.client, world.counsellor):
+        with pytest.raises(NotFound):
+            await services.rooms.open(actor, world.booking.id)
+    return True
+
+
+async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
+        services, clock, monkeypatch):
+    monkeypatch.setattr(store.room_deletion, "MESSAGE_BATCH", 1)  # one transaction a message
+    big = await make_world(services, clock)
+    clock.advance(timedelta(hours=1))
+    for n in range(20):  # more batches than the post below takes database turns
+        await post_as(services, big.client, big.booking.id, f"Nachricht {n}")
+    clock.set(big.ends + 56 * DAY)
+    other = await make_world(services, clock, client="klient9")  # active now
+    keys = await keys_of(services, other.client)
+    events: list[str] = []
+    posting: list[asyncio.Task] = []
+    real_batch = store.room_deletion._delete_message_batch
+
+    async def noting_batches(tx, booking_id):
+        events.append("batch")
+        if not posting:  # a message is sent while the first batch runs
+            async def post() -> None:
+                await services.rooms.post(other.client, other.booking.id, "Hallo", keys)
+                events.append("posted")
+            posting.append(asyncio.create_task(post()))
+        return await real_batch(tx, booking_id)
+
+    monkeypatch.setattr(store.room_deletion, "_delete_message_batch", noting_batches)
+    result = await services.retention_task.purge()
+    await posting[0]
+
+    assert result.rooms == [big.booking.id]
+    # The message went between the room's batches: it waited for a few, not the whole room.
+    assert "batch" in events[events.index("posted"):]
+    assert await _left(services, big.booking.id) == GONE
+
+
+async def test_a_reader_between_batches_never_sees_the_room(services, clock, monkeypatch):
+    monkeypatch.setattr(store.room_deletion, "MESSAGE_BATCH", 1)
+    worlds = await _rooms(services, clock, 1)
+    booking_id = worlds[0].booking.id
+    clock.set(worlds[0].ends + 56 * DAY)
+    seen: list[tuple[int, bool]] = []  # (messages still stored, hidden from everyone)
+    readers: list[asyncio.Task] = []
+    real_batch = store.room_deletion._delete_message_batch
+
+    async def read() -> None:
+        left = await services.db.fetchone("SELECT count(*) FROM message WHERE booking_id = ?",
+                                          (booking_id,))
+        seen.append((left[0], await _hidden_from_everyone(services, worlds[0])))
+
+    async def reading_between_batches(tx, target):
+        readers.append(asyncio.create_task(read()))  # runs once this batch has committed
+        return await real_batch(tx, target)
+
+    monkeypatch.setattr(store.room_deletion, "_delete_message_batch", reading_between_batches)
+    await services.retention_task.purge()
+    await asyncio.gather(*readers)
+
+    assert [left for left, _ in seen] == [2, 1, 0, 0]  # read mid-deletion, batch by batch
+    assert all(hidden for _, hidden in seen)
+    key_copies = await services.db.fetchone("SELECT count(*) FROM room_key")
+    assert key_copies[0] == 0  # (the other rooms' copies: none exist in this world)
+
+
+async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(services, clock):
+    worlds = await _rooms(services, clock, 1)
+    booking_id = worlds[0].booking.id
+    due = worlds[0].ends + 56 * DAY
+    script = textwrap.dedent("""
+        import asyncio, os, sys
+        from datetime import datetime
+        import store.room_deletion
+        from store.clock import FrozenClock
+        from store.services import Services
+
+        store.room_deletion.MESSAGE_BATCH = 1
+        real, calls = store.room_deletion._delete_message_batch, []
+
+        async def killed_in_second_batch(tx, booking_id):
+            calls.append(booking_id)
+            if len(calls) == 2:
+                os._exit(9)  # no rollback, no close: as if the server were killed
+            return await real(tx, booking_id)
+
+        store.room_deletion._delete_message_batch = killed_in_second_batch
+
+        async def main():
+            clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
+            services = await Services.open(sys.argv[1], clock=clock)
+            await services.retention_task.purge()
+
+        asyncio.run(main())
+    """)
+    done = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", script, str(services.db.path), due.isoformat()],
+        cwd=os.getcwd(), capture_output=True, timeout=60)
+    assert done.returncode == 9, done.stderr.decode()
+
+    # Half deleted on disk: key copies gone and the erasure recorded, yet shown to nobody,
+    # even with the wall clock set back before the deletion date.
+    left = await _left(services, booking_id)
+    assert left["booking"] == 1 and 0 < left["message"] < MESSAGES_PER_ROOM
+    assert (await services.db.fetchone("SELECT count(*) FROM room_key"))[0] == 0
+    clock.set(worlds[0].ends)
+    assert await _hidden_from_everyone(services, worlds[0])
+
+    result = await services.retention_task.purge()
+    assert (result.rooms, result.messages) == ([booking_id], left["message"])
+    assert await _left(services, booking_id) == GONE
+    entries = await erasures_since(services.db, START)
+    assert [(e.kind, e.target_id) for e in entries] == [(ErasureKind.ROOM, booking_id)]
+    audit = await services.db.fetchall("SELECT count(*) FROM audit"
+                                       " WHERE action = 'retention.delete'")
+    assert audit[0][0] == 1

@@ -23,6 +23,7 @@ from store.errors import Invalid, NotFound
 from store.passwords import PasswordVault
 from store.restore import LedgerUnavailable, RestoreKeys, aside_path, restore
 from store.retention import RetentionWindow
+from store.room_deletion import begin_room_deletion
 from store.services import Services
 from tests.backup_world import (
     backup_plan,
@@ -32,7 +33,14 @@ from tests.backup_world import (
     write_old_backup,
 )
 from tests.conftest import PASSWORD
-from tests.retention_world import ended_room_with_marker, make_world, marker_text, new_token
+from tests.retention_world import (
+    ended_room_with_marker,
+    files_holding_bytes,
+    make_world,
+    marker_text,
+    new_token,
+    room_secrets,
+)
 from tests.sealed import history_as, post_as
 
 DAY = timedelta(days=1)
@@ -445,3 +453,23 @@ async def test_a_backup_from_before_a_deletion_yields_no_text_even_without_the_l
         assert await restored.room_keys.open(staff.keys, world.booking.id) is None
     finally:
         await restored.close()
+
+
+async def test_a_room_whose_deletion_began_before_the_backup_is_finished_by_the_restore(
+        services, clock, tmp_path_factory):
+    world = await make_world(services, clock)
+    await ended_room_with_marker(services, clock, world, new_token())
+    secrets = await room_secrets(services, world.booking.id)
+    async with services.db.transaction() as tx:  # a purge stopped after its first step
+        await begin_room_deletion(tx, world.booking.id, clock.now())
+        tx.mark_erasure()
+    plan, key = backup_plan(services, tmp_path_factory)
+    result = await backups_for(services, plan).take("test")
+    await services.close()
+
+    # Before the room's deletion date: only the begun deletion makes it due.
+    report = await restore(plan.destinations[0] / backup_file_name(result.id),
+                           services.db.path, key, clock, "host:test")
+
+    assert (report.rooms_replayed, report.retention_rooms, report.retention_messages) == (0, 1, 4)
+    assert files_holding_bytes(services.db.path, secrets) == []
