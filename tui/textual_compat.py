@@ -68,6 +68,7 @@ __all__ = [
     "add_line_filter",
     "awaits_repaint",
     "binding_table",
+    "compositor_of",
     "console_ignoring_environment",
     "dirty_regions",
     "escape_deadline",
@@ -120,13 +121,17 @@ def dirty_regions(compositor: Compositor) -> set[Region]:
     return compositor._dirty_regions
 
 
+def compositor_of(screen: Screen[Any]) -> Compositor:
+    return screen._compositor
+
+
 def set_compositor(screen: Screen[Any], compositor: Compositor) -> None:
     """Textual has no public way to give a screen another compositor."""
     screen._compositor = compositor
 
 
 def uses_compositor(screen: Screen[Any], kind: type[Compositor]) -> bool:
-    return isinstance(screen._compositor, kind)
+    return isinstance(compositor_of(screen), kind)
 
 
 def awaits_repaint(widget: Widget) -> bool:
@@ -172,7 +177,7 @@ class CoverableScreen(Screen[Any]):
 
     def _compositor_refresh(self) -> None:
         if self.is_covered():
-            self._compositor._dirty_regions.clear()
+            dirty_regions(compositor_of(self)).clear()
             self._dirty_widgets.clear()
             return
         super()._compositor_refresh()
