@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import asyncssh
 
+from sshd_app.asyncssh_compat import PublicKeyCheck, wrap_public_key_check
 from sshd_app.edge_texts import in_both_languages
 from sshd_app.server import USER_SIGNATURE_ALGS
 from sshd_app.session import WardroomSession
@@ -99,21 +100,23 @@ class WardroomSSHServer(asyncssh.SSHServer):
         counts the key as its second factor. Should asyncssh stop calling this, keys are simply
         never counted (closed).
         """
-        check = conn.validate_public_key
 
-        async def validate(username: str, key_data: bytes, msg: bytes,
-                           signature: bytes) -> bool:
-            if msg and _signature_algorithm(signature) not in USER_SIGNATURE_ALGS:
-                # asyncssh checks any signature the key type can make, SHA-1 `ssh-rsa` too.
+        def wrap(check: PublicKeyCheck) -> PublicKeyCheck:
+            async def validate(username: str, key_data: bytes, msg: bytes,
+                               signature: bytes) -> bool:
+                if msg and _signature_algorithm(signature) not in USER_SIGNATURE_ALGS:
+                    # asyncssh checks any signature the key type can make, SHA-1 `ssh-rsa` too.
+                    return False
+                valid = await check(username, key_data, msg, signature)
+                if not msg:
+                    return valid  # the offer: "acceptable", so the client signs
+                if valid:
+                    self._key_proof = username
                 return False
-            valid = await check(username, key_data, msg, signature)
-            if not msg:
-                return valid  # the offer: "acceptable", so the client signs
-            if valid:
-                self._key_proof = username
-            return False
 
-        conn.validate_public_key = validate  # type: ignore[method-assign]
+            return validate
+
+        wrap_public_key_check(conn, wrap)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._server.connection_closed(self)

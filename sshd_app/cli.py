@@ -172,10 +172,11 @@ def _serve_flags(args: argparse.Namespace) -> dict[str, str | None]:
 async def serve(settings: Settings, demo: bool = False) -> int:
     from sshd_app.collector import tune_for_sessions
     from sshd_app.demo import print_logins
-    from sshd_app.server import WardroomServer, stop_requested
+    from sshd_app.server import WardroomServer, install_library_patches, stop_requested
     from sshd_app.workers import WorkerPool
     from store.hub_relay import RelayHub, hub_socket_path
 
+    install_library_patches()
     written = write_default_config(settings)
     if written is not None:
         log.info("wrote the default configuration to %s (all settings commented out)", written)

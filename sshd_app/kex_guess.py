@@ -10,14 +10,15 @@ first on our side it uses dbclient's guessed curve25519 packet, then fails on th
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from asyncssh.connection import SSHConnection
-from asyncssh.constants import MSG_KEXINIT
-from asyncssh.packet import SSHPacket
-
-_Handler = Callable[[SSHConnection, int, int, SSHPacket], Awaitable[None]]
+from sshd_app.asyncssh_compat import (
+    KexinitHandler,
+    SSHPacket,
+    ignore_guessed_kex_packet,
+    own_kexinit,
+    wrap_kexinit_handler,
+)
 
 
 class _Kexinit:
@@ -37,25 +38,19 @@ class _Kexinit:
                 self.host_key_algs[0] if self.host_key_algs else None)
 
 
-def _wrap(original: _Handler) -> _Handler:
-    async def process_kexinit(conn: SSHConnection, pkttype: int, pktid: int,
-                              packet: SSHPacket) -> None:
+def _wrap(original: KexinitHandler) -> KexinitHandler:
+    async def process_kexinit(conn: Any, pkttype: int, pktid: int, packet: SSHPacket) -> None:
         peer = _Kexinit(packet.get_remaining_payload())
         await original(conn, pkttype, pktid, packet)
-        # Our own KEXINIT has been sent by now (asyncssh keeps it with its message byte).
-        own: Any = conn._server_kexinit if conn.is_server() else conn._client_kexinit
-        ours = _Kexinit(own[1:])
+        ours = _Kexinit(own_kexinit(conn))  # sent by now
         if peer.first_kex_follows and peer.first_choices() != ours.first_choices():
             # Received data stays buffered until this handler returns, so the guessed packet
             # has not been looked at yet.
-            conn._ignore_first_kex = True
+            ignore_guessed_kex_packet(conn)
 
-    process_kexinit.wrapped = original  # type: ignore[attr-defined]
     return process_kexinit
 
 
 def install() -> None:
     """Idempotent: wraps asyncssh's KEXINIT handler once per process."""
-    handlers: dict[int, Any] = SSHConnection._packet_handlers  # type: ignore[assignment]
-    if not hasattr(handlers[MSG_KEXINIT], "wrapped"):
-        handlers[MSG_KEXINIT] = _wrap(handlers[MSG_KEXINIT])
+    wrap_kexinit_handler(_wrap)

@@ -21,15 +21,13 @@ from sshd_app.login_turns import LoginTurns, TurnKeeper
 from sshd_app.registration_limit import RegistrationLimit
 from sshd_app.schedules import Schedules
 from store.services import Services
+from tui import textual_compat
 
 if TYPE_CHECKING:
     from sshd_app.auth import WardroomSSHServer
     from sshd_app.session import WardroomSession
 
 log = logging.getLogger("wardroom.server")
-
-# dbclient guesses its key exchange; asyncssh would judge that guess wrongly.
-kex_guess.install()
 
 # Post-quantum hybrid first; curve25519 only for clients older than OpenSSH 9.9.
 KEX_PQ = ("mlkem768x25519-sha256",)
@@ -43,6 +41,15 @@ USER_SIGNATURE_ALGS = (b"ssh-ed25519", b"rsa-sha2-512", b"rsa-sha2-256")
 # The identification line names neither the library nor its version.
 SERVER_VERSION = "wardroom"
 SHUTDOWN_GRACE_SECONDS = 3.0
+
+
+def install_library_patches() -> None:
+    """Process-wide patches, installed by `serve`, each worker and the test fixtures before the
+    first connection, never by importing: dbclient guesses its key exchange and asyncssh would
+    judge that guess wrongly (kex_guess.py); Textual assumes one app owns the process
+    (tui/textual_compat.py)."""
+    kex_guess.install()
+    textual_compat.install()
 
 
 def stop_requested() -> asyncio.Event:

@@ -18,7 +18,7 @@ from pathlib import Path
 from sshd_app.collector import tune_for_sessions
 from sshd_app.config import SETTING_NAMES, Settings, storage_limits
 from sshd_app.logging_setup import configure_logging
-from sshd_app.server import WardroomServer, stop_requested
+from sshd_app.server import WardroomServer, install_library_patches, stop_requested
 from store.database_lock import holding
 from store.hub_relay import LinkedHub
 from store.passwords import PasswordVault
@@ -66,6 +66,7 @@ def main(argv: list[str]) -> int:
     number, workers, hub_path = int(argv[0]), int(argv[1]), argv[2]
     settings = settings_from_json(sys.stdin.read())
     configure_logging()
+    install_library_patches()
     # The parent has logged the host keys' fingerprints once already.
     logging.getLogger("sshd_app.host_keys").setLevel(logging.WARNING)
     with holding(Path(settings.db)):

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 
 from sshd_app.config import Settings
 from sshd_app.host_keys import ensure_host_keys
-from sshd_app.server import WardroomServer
+from sshd_app.server import WardroomServer, install_library_patches
 from store.accounts import Account
 from store.clock import FrozenClock
 from store.hub_relay import RelayHub, hub_socket_path
@@ -23,6 +23,13 @@ from tests.linked_hubs import Linked, linked_hubs, unlink
 
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def library_patches() -> None:
+    """Installed as `serve` and each worker install them: every test's servers and apps run
+    with them (importing wardroom's modules installs nothing)."""
+    install_library_patches()
 
 
 @pytest.fixture(scope="session")

@@ -7,23 +7,19 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from rich.console import Console
-from textual.app import App
 from textual.binding import Binding
 from textual.filter import NoColor
 from textual.message_pump import MessagePump
 
 from store.hub import AccountClosed, Subscription, account_topic
 from store.roles import Role
-from tui import textual_guard
 from tui.context import SessionContext
 from tui.driver import ChannelDriver, TerminalPort
 from tui.i18n import Translator, translate_bindings
 from tui.key_names import key_name
+from tui.textual_compat import QuietApp, add_line_filter, console_ignoring_environment
 
 log = logging.getLogger(__name__)
-
-textual_guard.install()
 
 
 # How many times a client's last input is followed through the app's queues when it goes, and
@@ -47,7 +43,7 @@ class _Discard:
         pass
 
 
-class WardroomApp(App[int]):
+class WardroomApp(QuietApp):
     CSS_PATH = "wardroom.tcss"
     ENABLE_COMMAND_PALETTE = False
     TITLE = "wardroom"
@@ -74,21 +70,20 @@ class WardroomApp(App[int]):
         self._account_events: Subscription | None = None
         # The console Textual builds reads the *server's* environment; each session gets
         # one that follows its own client's terminal instead.
-        self.console = Console(
-            color_system=context.color_system or "standard",  # type: ignore[arg-type]
+        self.console = console_ignoring_environment(
+            color_system=context.color_system or "standard",
             file=_Discard(),
             markup=False,
             highlight=False,
             emoji=False,
             legacy_windows=False,
-            _environ={},
             force_terminal=True,
             safe_box=False,
             soft_wrap=False,
         )
         self.no_color = context.color_system is None
         if self.no_color:
-            self._filters.append(NoColor())
+            add_line_filter(self, NoColor())
         translate_bindings(self, self.t)
 
     @property
@@ -278,17 +273,8 @@ class WardroomApp(App[int]):
             self._rearranging = False
         self._keep_lock_on_top()
 
-    def _print_error_renderables(self) -> None:
-        # Textual prints these to the process's stderr, i.e. the server's: never do that.
-        self._exit_renderables.clear()
-
-    def _handle_exception(self, error: Exception) -> None:
+    def crashed_on(self, error: Exception) -> None:
         # The traceback goes to the server log, never to a screen (it may hold other
         # people's data in its locals); the user gets a short message from the session.
         log.error("session app crashed", exc_info=error)
         self.crashed = True
-        self._return_code = 1
-        if self._exception is None:
-            self._exception = error
-            self._exception_event.set()
-        self._close_messages_no_wait()

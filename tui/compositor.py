@@ -19,12 +19,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
-from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.scrollbar import ScrollBar, ScrollBarCorner
 from textual.strip import Strip
 from textual.widget import Widget
+
+from tui.textual_compat import (
+    ChopsUpdate,
+    LayoutUpdate,
+    RenderHookCompositor,
+    awaits_repaint,
+    dirty_regions,
+    in_batch,
+    uses_compositor,
+)
 
 
 class ScrolledByTerminal:
@@ -39,7 +48,7 @@ class ScrolledByTerminal:
 def paints_scrolls(screen: Screen[object]) -> bool:
     """Whether the screen is in front and lets the terminal scroll `ScrolledByTerminal`
     widgets (any other screen would never paint what they count)."""
-    return screen.app.screen is screen and isinstance(screen._compositor, CroppingCompositor)
+    return screen.app.screen is screen and uses_compositor(screen, CroppingCompositor)
 
 
 class ScrolledUpdate(ChopsUpdate):
@@ -63,12 +72,10 @@ def scroll_sequence(top: int, bottom: int, shift: int) -> str:
     return margins + moves + "\x1b[r"
 
 
-class CroppingCompositor(Compositor):
-    def _get_renders(
-        self, crop: Region | None = None
-    ) -> Iterable[tuple[Region, Region, list[Strip]]]:
+class CroppingCompositor(RenderHookCompositor):
+    def renders(self, crop: Region | None) -> Iterable[tuple[Region, Region, list[Strip]]]:
         if crop is None:
-            yield from super()._get_renders(crop)
+            yield from super().renders(crop)
             return
         top, bottom = crop.y, crop.bottom
         for widget, (region, clip) in self.visible_widgets.items():
@@ -106,15 +113,15 @@ class CroppingCompositor(Compositor):
         redrawn = self._redrawn_over(widget, band)
         # Within a batch the app writes nothing, so the terminal would never scroll.
         if (redrawn is None or abs(shift) >= band.height or band.x != 0
-                or band.width != self.size.width or widget._repaint_regions
-                or widget.app._batch_count):
-            self._dirty_regions.add(band)
+                or band.width != self.size.width or awaits_repaint(widget)
+                or in_batch(widget.app)):
+            dirty_regions(self).add(band)
             return ""
         if shift > 0:
             exposed = Region(0, band.bottom - shift, band.width, shift)
         else:
             exposed = Region(0, band.y, band.width, -shift)
-        self._dirty_regions.update((exposed, *redrawn))
+        dirty_regions(self).update((exposed, *redrawn))
         return scroll_sequence(band.y, band.bottom, shift)
 
     def _redrawn_over(self, widget: Widget, band: Region) -> list[Region] | None:
@@ -132,6 +139,6 @@ class CroppingCompositor(Compositor):
             else:
                 return None
         if any(dirty.overlaps(band) and not any(bar.contains_region(dirty) for bar in scrollbars)
-               for dirty in self._dirty_regions):
+               for dirty in dirty_regions(self)):
             return None
         return scrollbars

@@ -12,15 +12,13 @@ import logging
 from typing import Any, Protocol
 
 from textual import events
-from textual._parser import ParseError
-from textual._time import get_time
-from textual._xterm_parser import XTermParser
 from textual.driver import Driver
 from textual.geometry import Size
 from textual.message import Message
 
 from tui.console_glyphs import for_terminal
 from tui.paste import PasteSplitter
+from tui.textual_compat import ParseError, XTermParser, escape_deadline, get_time
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +44,8 @@ class ChannelDriver(Driver):
     def __init__(self, app: Any, *, debug: bool = False, mouse: bool = True,
                  size: tuple[int, int] | None = None) -> None:
         super().__init__(app, debug=debug, mouse=mouse, size=size)
+        self._session_app = app
+        self._event_loop = asyncio.get_running_loop()
         self._port: TerminalPort = app.terminal_port
         self._glyphs = for_terminal(app.context.term)
         self._size = self._port.size
@@ -63,7 +63,7 @@ class ChannelDriver(Driver):
 
     def send_message(self, message: Message) -> None:
         # Already on the app's loop: post directly instead of via run_coroutine_threadsafe.
-        self._app.post_message(message)
+        self._session_app.post_message(message)
 
     def write(self, data: str) -> None:
         if self._glyphs is not None:
@@ -114,7 +114,7 @@ class ChannelDriver(Driver):
     def feed(self, data: bytes) -> None:
         if not self._input_enabled:
             return
-        if self._app._message_queue.qsize() > MAX_QUEUED_EVENTS:
+        if self._session_app.message_queue_size > MAX_QUEUED_EVENTS:
             return
         text = self._decode(data)
         if not text:
@@ -130,7 +130,7 @@ class ChannelDriver(Driver):
             log.debug("unparseable input dropped")
             self._parser = XTermParser()
         if self._pastes.holding and self._release is None:
-            self._release = self._loop.call_later(PASTE_START_WAIT, self._release_held)
+            self._release = self._event_loop.call_later(PASTE_START_WAIT, self._release_held)
         self._schedule_tick()
 
     def _release_held(self) -> None:
@@ -152,10 +152,11 @@ class ChannelDriver(Driver):
 
     def _schedule_tick(self) -> None:
         """A lone Escape is only known to be one after the parser's timeout: tick then."""
-        deadline = self._parser._timeout_time
+        deadline = escape_deadline(self._parser)
         if deadline is None or self._tick is not None:
             return
-        self._tick = self._loop.call_later(max(deadline - get_time(), 0) + 0.005, self._on_tick)
+        self._tick = self._event_loop.call_later(max(deadline - get_time(), 0) + 0.005,
+                                                 self._on_tick)
 
     def _on_tick(self) -> None:
         self._tick = None

@@ -8,6 +8,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from tui.textual_compat import binding_table
+
 LANGUAGES = ("de", "en")
 DEFAULT_LANGUAGE = "de"
 
@@ -58,8 +60,9 @@ class Translator:
 
 def translate_bindings(node: Any, t: Translator) -> None:
     """Replace catalog keys in a node's binding descriptions with this session's words."""
-    for key, bindings in node._bindings.key_to_bindings.items():
-        node._bindings.key_to_bindings[key] = [
+    table = binding_table(node)
+    for key, bindings in table.items():
+        table[key] = [
             replace(b, description=t(b.description)) if t.has(b.description) else b
             for b in bindings
         ]

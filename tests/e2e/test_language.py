@@ -4,7 +4,9 @@ keeps it as the account's language; afterwards the account's setting wins."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
+from store.accounts import UnknownAccount
 from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect
@@ -21,6 +23,13 @@ async def _register(wardroom, name: str, env: dict[str, str], form: str, notice:
         await visitor.wait_for(notice)
         visitor.send("a")
         await visitor.wait_gone(notice)
+        # The notice goes as the account is created; leaving before it is stored would
+        # cancel the registration.
+        for _ in range(200):
+            with contextlib.suppress(UnknownAccount):
+                await wardroom.services.accounts.require(name)
+                break
+            await asyncio.sleep(0.05)
     finally:
         await visitor.close()
 

@@ -191,10 +191,12 @@ def test_destinations_need_recipients_kept_apart(tmp_path, tmp_path_factory):
         plan_with(elsewhere)
 
 
+# Named ids: a generated identity in the test's id would differ between xdist's workers,
+# which must collect the same tests.
 @pytest.mark.parametrize("secret", [
     str(x25519.Identity.generate()),
     "0123456789abcdef" * 4,  # a key file of the old format
-])
+], ids=["age-identity", "old-key-file"])
 def test_the_server_refuses_to_hold_a_secret_key(tmp_path, tmp_path_factory, secret):
     key_file = tmp_path_factory.mktemp("keys") / "backup.recipients"
     key_file.write_text(f"{generate_identity().recipient}\n{secret}\n")

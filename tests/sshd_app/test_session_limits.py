@@ -157,19 +157,25 @@ async def _visitors_come_and_go(wardroom, count: int) -> list[weakref.ref[Wardro
     return apps
 
 
+async def _freed(apps: list[weakref.ref[WardroomApp]]) -> None:
+    """Until every app is collected (a closing session's task is cancelled 2 s after its
+    client left, at the latest)."""
+    def collected() -> bool:
+        gc.collect()
+        return all(ref() is None for ref in apps)
+
+    await _until(collected, f"{len(apps)} apps freed")
+
+
 async def test_memory_is_given_back_when_visitors_leave(wardroom):
     """Twenty visitors open the form and leave: the apps are freed and RSS holds (a generous
     bound, well under what twenty sessions kept alive would take)."""
-    await _visitors_come_and_go(wardroom, PENDING_CAP)  # first use: CSS parsed, imports
-    await asyncio.sleep(2.5)  # a closing session's task is cancelled 2 s after its client left
-    gc.collect()
+    await _freed(await _visitors_come_and_go(wardroom, PENDING_CAP))  # first use: CSS, imports
     before = _rss_kib()
     apps = []
     for _ in range(20 // PENDING_CAP):  # as many at once as the address may have pending
         apps += await _visitors_come_and_go(wardroom, PENDING_CAP)
-    await asyncio.sleep(2.5)
-    gc.collect()
     assert len(apps) >= 20
-    assert [ref for ref in apps if ref() is not None] == []
+    await _freed(apps)
     grown_mib = (_rss_kib() - before) / 1024
     assert grown_mib < 16, f"RSS grew by {grown_mib:.1f} MiB after 20 visitors left"

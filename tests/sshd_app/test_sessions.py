@@ -23,6 +23,15 @@ async def _only_session(wardroom):
     raise AssertionError("no session")
 
 
+async def _sessions_left(wardroom, count: int) -> None:
+    """Until the server runs `count` sessions (a session leaves the set when its app ended)."""
+    for _ in range(100):
+        if len(wardroom.server.sessions) == count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{len(wardroom.server.sessions)} sessions left, not {count}")
+
+
 async def test_resize_to_zero_and_back(wardroom):
     await wardroom.add_account("anna", Role.CLIENT)
     client = await connect(wardroom.port, "anna", PASSWORD)
@@ -144,9 +153,9 @@ async def test_sessions_leave_the_process_stdout_alone(wardroom):
     await first.wait_for("anna")
     await second.wait_for("bert")
     await first.close()
-    await asyncio.sleep(0.3)
+    await _sessions_left(wardroom, 1)
     await second.close()
-    await asyncio.sleep(0.3)
+    await _sessions_left(wardroom, 0)
     assert sys.stdout is stdout and sys.stderr is stderr
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events
-from textual.geometry import Size
-from textual.screen import Screen
 
 from tui.i18n import Translator, translate_bindings
+from tui.textual_compat import CoverableScreen
 
 if TYPE_CHECKING:
     from tui.app import WardroomApp
@@ -17,7 +16,7 @@ if TYPE_CHECKING:
 _NOT_FOR_AN_ENDED_SESSION = (events.Compose, events.Mount, events.ScreenResume)
 
 
-class WardroomScreen(Screen[Any]):
+class WardroomScreen(CoverableScreen):
     """Base screen; `SCREEN_NAME` names it in the access statistics and in help."""
 
     SCREEN_NAME = "screen"
@@ -43,36 +42,11 @@ class WardroomScreen(Screen[Any]):
             return
         await super().on_event(event)
 
-    def _compositor_refresh(self) -> None:
-        # Textual repaints the screen below the top one into the top one (in case that is
-        # see-through), and once a covered screen has handled any message (a home screen gets
-        # a hub event for every message in the room opened over it), that repaint repeats with
-        # each message and redraws the whole top screen. Under an opaque screen nothing of
-        # this one shows; it is repainted whole when it comes back to the top.
-        if self._covered():
-            self._compositor._dirty_regions.clear()
-            self._dirty_widgets.clear()
-            return
-        super()._compositor_refresh()
-
-    def _screen_resized(self, size: Size) -> None:
-        # Textual lays the screen below the top one out with every Resize the top one gets
-        # (in case the top one is see-through): a login laid the home out six times under
-        # the room. Under an opaque screen that waits until this one is on top again.
-        if self._covered():
-            self._layout_required = True
-            return
-        super()._screen_resized(size)
-
-    def _on_timer_update(self) -> None:
-        # Likewise the layouts and repaints its own widgets ask for while covered; they are
-        # all done, at once, when it comes back to the top.
-        if self._covered():
-            self._update_timer.pause()
-            return
-        super()._on_timer_update()
-
-    def _covered(self) -> bool:
+    def is_covered(self) -> bool:
+        # Under an opaque screen nothing of this one shows: Textual's layouts and repaints of
+        # it (after every hub event of the room opened over a home screen, a whole repaint of
+        # the top screen; six layouts of the home at a login under the room) wait until it is
+        # on top again.
         top = self.app.screen
         return top is not self and top.styles.background.a == 1
 

@@ -21,6 +21,7 @@ from tui.compositor import CroppingCompositor
 from tui.hub_events import HubEvent, deliver_to
 from tui.i18n import translate_bindings
 from tui.screens.base import WardroomScreen
+from tui.textual_compat import set_compositor
 from tui.widgets.footer import KeyFooter
 from tui.widgets.room.message_box import MessageBox
 from tui.widgets.room.message_log import MessageLog
@@ -43,7 +44,7 @@ class RoomScreen(WardroomScreen):
     def __init__(self, booking: Booking) -> None:
         super().__init__()
         # Every message and every key repaints a few rows of this screen in every session.
-        self._compositor = CroppingCompositor()
+        set_compositor(self, CroppingCompositor())
         self.booking = booking
         self._subscription: Subscription | None = None
         self._sending = False

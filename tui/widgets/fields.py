@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from textual import events
-from textual.widgets import Input
+
+from tui.textual_compat import ForwardHookInput
 
 
-class Field(Input):
+class Field(ForwardHookInput):
     """An Input whose cursor does not blink: a blinking cursor redraws twice a second per
     idle session, which adds up on a server with hundreds of them.
 
@@ -20,7 +21,7 @@ class Field(Input):
         self.cursor_blink = False
         self.advances = advances
 
-    def _forward_event(self, event: events.Event) -> None:
+    def forwarded(self, event: events.Event) -> bool:
         # The app hands every key of a burst (type-ahead, a slow link, a paste without
         # bracketing) to the focused widget before that widget handles any of them. Moving
         # the focus only when this field handles its Enter would send the keys after it into
@@ -29,5 +30,5 @@ class Field(Input):
         # field.
         if self.advances and isinstance(event, events.Key) and event.key == "enter":
             self.screen.focus_next(Field)
-            return
-        super()._forward_event(event)
+            return False
+        return True

@@ -3,8 +3,11 @@ third) when they do not fit the width, instead of being cut off at the right edg
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.geometry import NULL_OFFSET, Region, Size
 from textual.layout import ArrangeResult, Layout, WidgetPlacement
+from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
@@ -34,6 +37,22 @@ class KeyRowsLayout(Layout):
 
 class KeyFooter(Footer):
     _rows = KeyRowsLayout()
+    _composed_keys: tuple[object, ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        # Textual recomposes the footer, which lays out the whole screen, whenever the screen's
+        # bindings are refreshed (a focus change, a key, a field turning read-only while a
+        # message is sent), even when the keys shown stay the same. How many refreshes fall
+        # together depends on how busy the server is; only a change of keys is composed here.
+        keys = tuple((binding.key, binding.action, binding.description, enabled, tooltip)
+                     for _node, binding, enabled, tooltip in screen.active_bindings.values()
+                     if binding.show)
+        composes = screen.app.app_focus and self.is_attached and screen is self.screen
+        if composes and keys == self._composed_keys:
+            return
+        if composes:
+            self._composed_keys = keys
+        super().bindings_changed(screen)
 
     @property
     def layout(self) -> Layout:

@@ -11,6 +11,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
 from store.text import sanitize
+from tui.textual_compat import text_area_theme
 
 
 class MessageBox(TextArea):
@@ -48,16 +49,17 @@ class MessageBox(TextArea):
         # sent. So it is filled in once per theme object (TextArea makes a new one when the
         # box turns read-only or gets another theme) and again after a style update (a class,
         # the app's theme), which also clears TextArea's own cache of rendered lines.
-        if self._theme is not None and self._theme is self._styled_theme:
+        theme = text_area_theme(self)
+        if theme is not None and theme is self._styled_theme:
             return super(TextArea, self).render_lines(crop)
-        self._styled_theme = self._theme
+        self._styled_theme = theme
         return super().render_lines(crop)
 
     def notify_style_update(self) -> None:
         self._styled_theme = None
         super().notify_style_update()
 
-    async def _on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         # Handled here, not when the key has bubbled to the bindings: by then the next keys
         # typed may already be in the box and would end up in this message or above the break.
         actions = {"enter": self.action_send, "ctrl+j": self.action_newline,
@@ -71,7 +73,7 @@ class MessageBox(TextArea):
         if not self.read_only:
             self.post_message(self.Send(self.text))
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    async def on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
         if self.read_only:

@@ -25,6 +25,7 @@ from textual.strip import Strip
 from store.rooms import Message as RoomMessage
 from store.text import sanitize
 from tui.compositor import ScrolledByTerminal, paints_scrolls
+from tui.textual_compat import forget_rendered_lines, refresh_scrollbars
 
 HeaderFormatter = Callable[[RoomMessage], str]
 # Before every line of one's own messages: they look different from the other person's without
@@ -191,7 +192,7 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
         # own size never changes, so only its scroll range is updated.
         size = Size(self._width, len(self._lines))
         self.set_reactive(ScrollView.virtual_size, size)
-        self._refresh_scrollbars()  # shown once there is more than a screenful
+        refresh_scrollbars(self)  # shown once there is more than a screenful
         self.scroll_y = self.validate_scroll_y(self.scroll_y)
         if place_thumb:
             self._place_thumb()
@@ -286,7 +287,7 @@ class MessageLog(ScrollView, ScrolledByTerminal, can_focus=False):
         moved = round(new_value) - round(old_value)
         if moved and paints_scrolls(self.screen):
             self.terminal_shift += moved
-            self._styles_cache.clear()  # its rows are by position on screen: all moved
+            forget_rendered_lines(self)  # its rows are by position on screen: all moved
             self.screen.post_message(messages.Update(self))
         elif moved:
             self.refresh(self.size.region)

@@ -7,8 +7,6 @@ from textual.app import App, ComposeResult
 from textual.color import Color
 from textual.widgets import Static
 
-import tui.app  # noqa: F401  (installs the guard, as every session does)
-
 
 class Themed(App[None]):
     CSS = "#tinted { background: $primary; }"
