@@ -23,7 +23,7 @@ import asyncssh
 
 from sshd_app.config import Settings
 from sshd_app.login_throttle import LoginThrottle
-from sshd_app.server import WardroomServer
+from sshd_app.server import WardroomServer, install_library_patches
 from store.roles import Role
 from store.services import Services
 
@@ -55,6 +55,7 @@ async def main(rounds: int) -> None:
                             connection_rate_per_address=1000,
                             max_pending_logins_per_address=1000)
         services = await Services.open(settings.db)
+        install_library_patches()  # as `serve` does: they are not installed by importing
         server = WardroomServer(settings, services)
         server.login_throttle = NoDelays()
         await services.accounts.create("known-user", Role.CLIENT, PASSWORD)
