@@ -90,21 +90,11 @@ class Accounts:
         self._vault = vault
         self._keys = keys
 
-    async def create(
-        self,
-        username: str,
-        role: Role,
-        password: str,
-        *,
-        must_change_password: bool = False,
-        language: str = "de",
-        tx: Transaction | None = None,
-    ) -> Account:
+    async def create(self, username: str, role: Role, password: str, *,
+                     must_change_password: bool = False, language: str = "de") -> Account:
         hashed = await self.new_password(password)
-        if tx is not None:
-            return await self._create(tx, username, role, hashed, must_change_password, language)
-        async with self._db.transaction() as own_tx:
-            return await self._create(own_tx, username, role, hashed, must_change_password,
+        async with self._db.transaction() as tx:
+            return await self._create(tx, username, role, hashed, must_change_password,
                                       language)
 
     async def _create(self, tx: Transaction, username: str, role: Role, password: NewPassword,

@@ -20,6 +20,7 @@ from store.policy.versions import PolicyVersions
 from store.presence import RoomPresence
 from store.public_keys import PublicKeys
 from store.purge import RetentionTask
+from store.registration import Registration
 from store.requests import Requests
 from store.retention_choice import RetentionChoices
 from store.rooms import WardRooms
@@ -37,6 +38,7 @@ class Services:
     vault: PasswordVault
     accounts: Accounts
     account_keys: AccountKeys
+    registration: Registration
     public_keys: PublicKeys
     room_keys: RoomKeys
     second_factors: SecondFactors
@@ -83,6 +85,7 @@ class Services:
             second_factors=SecondFactors(db, vault, audit),
             db=db, vault=vault, accounts=accounts, hub=hub, audit=audit,
             account_keys=account_keys, room_keys=room_keys,
+            registration=Registration(db, accounts, account_keys, policy),
             public_keys=PublicKeys(db, audit),
             account_admin=AccountAdmin(db, accounts, account_keys, audit, hub),
             requests=requests, bookings=bookings, rooms=rooms,

@@ -148,7 +148,7 @@ async def test_the_counsellor_gives_access_back_only_with_an_explicit_yes(wardro
         await counsellor.wait_for("kann dieses Zimmer jetzt wieder lesen")
         await counsellor.wait_for(ROOM_OF_COUNSELLOR)
         await client.wait_for(SECRET)
-        assert "verschlossen" not in client.text()
+        await client.wait_gone("verschlossen")  # the explanation goes with it
     finally:
         await counsellor.close()
         await client.close()

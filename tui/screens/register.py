@@ -14,7 +14,6 @@ from store.errors import Invalid
 from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_rules
 from store.policy.versions import PolicyVersion
 from store.requests import MAX_REQUEST_LENGTH, check_request
-from store.roles import Role
 from store.usernames import RESERVED, InvalidUsername, is_valid_username, suggest_username
 from tui.screens.base import WardroomScreen
 from tui.screens.register_notice import RegisterNoticeScreen
@@ -111,20 +110,16 @@ class RegisterScreen(WardroomScreen):
             return
         services = self.wardroom.services
         try:
-            password = await services.accounts.new_password(self._value("password"))
-            # The account and its acceptance of the notice it was shown are one transaction.
-            async with services.db.transaction() as tx:
-                account = await services.accounts.insert(
-                    tx, self._value("username"), Role.CLIENT, password,
-                    language=context.language)
-                await services.policy.record_acceptance(tx, account, self._version)
+            login = await services.registration.register(
+                self._value("username"), self._value("password"), context.language,
+                self._version)
         except (AccountExists, InvalidUsername):
             self._say("register.not_available", "username")
             return
         except WeakPassword:
             self._say("register.too_short", "password", "repeat", min=MIN_PASSWORD_LENGTH)
             return
-        context.keys = await services.account_keys.unlock(account.id, password.sealing_key)
+        account, context.keys = login.account, login.keys
         if self._value("request").strip():
             await services.requests.file(account, self._value("request"))
         context.account = account
