@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sshd_app.exit_codes import EXIT_NOT_PERMITTED, EXIT_USAGE
 from store.text import sanitize_line
 from tui.i18n import Translator
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
     from sshd_app.auth import ConnectionIdentity
     from sshd_app.server import WardroomServer
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_PERMITTED = 0, 1, 2, 77
 
 
 @dataclass

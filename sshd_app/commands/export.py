@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sshd_app.exec_router import EXIT_FAILED, EXIT_OK, EXIT_USAGE, command
+from sshd_app.exec_router import command
+from sshd_app.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     from sshd_app.auth import ConnectionIdentity

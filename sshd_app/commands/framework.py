@@ -14,12 +14,11 @@ from typing import Any
 from rich.cells import cell_len, set_cell_size
 
 from sshd_app.config import Settings
+from sshd_app.exit_codes import EXIT_FAILED, EXIT_NOT_PERMITTED, EXIT_OK, EXIT_USAGE
 from store.accounts import Account
 from store.errors import Invalid, NotFound, NotPermitted
 from store.services import Services
 from store.text import sanitize_line
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOT_PERMITTED = 0, 1, 2, 77
 
 Handler = Callable[["CommandContext", argparse.Namespace], Awaitable[int]]
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from sshd_app.commands.framework import EXIT_OK, CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.exit_codes import EXIT_OK
 from store.statistics import MIN_COUNT
 
 DEFAULT_DAYS = 30
