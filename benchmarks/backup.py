@@ -24,12 +24,12 @@ from argon2 import PasswordHasher
 from pyrage import x25519
 
 from benchmarks.seeding import insert_messages, room_keys
-from store.backup_key import add_recipient, generate_identity
-from store.backups import BackupPlan, Backups, backup_file_name
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
+from store.backup.backups import BackupPlan, Backups, backup_file_name
+from store.backup.key import add_recipient, generate_identity
+from store.backup.restore import RestoreKeys, restore
 from store.clock import SystemClock
-from store.passwords import PasswordVault
-from store.restore import RestoreKeys, restore
-from store.roles import Role
 from store.services import Services
 
 ROOMS = 500

@@ -22,8 +22,8 @@ from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.sessions import cpu_seconds
 from benchmarks.watches import WATCHES, Watch, add_client_option, own_cpu_seconds
 from sshd_app.host_keys import ensure_host_keys
+from store.accounts.roles import Role
 from store.clock import to_iso
-from store.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect

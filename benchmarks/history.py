@@ -27,9 +27,9 @@ from benchmarks.purge import folder_size
 from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.server_under_test import config_file, worker_flag
 from sshd_app.host_keys import ensure_host_keys
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import to_iso
-from store.passwords import PasswordVault
-from store.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess
 from tests.sshclient import connect

@@ -5,7 +5,7 @@
 Two child processes stand in for two workers. One publishes `--events` MessagePosted events
 (500 characters of text each) at `--rate` per second, then a burst of as many as fast as it
 can; the other receives them and notes each one's latency (CLOCK_MONOTONIC is shared by all
-processes). Through the relay (store.hub_relay, as the server uses it) and through a
+processes). Through the relay (store.hub.relay, as the server uses it) and through a
 notification table in SQLite (WAL, one INSERT and COMMIT per event, the receiver polling every
 `--poll` ms), the way a database-based hub would work. Also the CPU an idle receiver spends
 in 5 s: what every worker would pay around the clock.
@@ -24,10 +24,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from store.hub import MessagePosted, room_topic
-from store.hub_relay import LinkedHub, RelayHub
-from store.hub_wire import event_frame, frame_event, read_frame
-from store.rooms import Message
+from store.hub.hub import MessagePosted, room_topic
+from store.hub.relay import LinkedHub, RelayHub
+from store.hub.wire import event_frame, frame_event, read_frame
+from store.rooms.rooms import Message
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 TOPIC = room_topic(1)

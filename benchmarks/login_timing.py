@@ -24,7 +24,7 @@ import asyncssh
 from sshd_app.config import Settings
 from sshd_app.login_throttle import LoginThrottle
 from sshd_app.server import WardroomServer, install_library_patches
-from store.roles import Role
+from store.accounts.roles import Role
 from store.services import Services
 
 PASSWORD = "benchmark-password"

@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.chat import ScreenWatch
 from benchmarks.seeding import codes_seen
 from benchmarks.server_under_test import (
     add_workers_option,
@@ -29,7 +28,8 @@ from benchmarks.server_under_test import (
     worker_flag,
 )
 from benchmarks.sessions import first_screen
-from store.roles import Role
+from benchmarks.watches import ScreenWatch
+from store.accounts.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect

@@ -22,9 +22,9 @@ from pathlib import Path
 from argon2 import PasswordHasher
 
 from benchmarks.seeding import insert_messages
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import FrozenClock, to_iso
-from store.passwords import PasswordVault
-from store.roles import Role
 from store.services import Services
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)

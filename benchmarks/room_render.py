@@ -17,7 +17,7 @@ from textual.app import App, ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer, Log, Static, TextArea
 
-from store.rooms import Message
+from store.rooms.rooms import Message
 from tui.widgets.room.message_log import MessageLog
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

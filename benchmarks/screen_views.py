@@ -17,8 +17,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from store.accounts.roles import Role
 from store.clock import FrozenClock
-from store.roles import Role
 from store.services import Services
 from store.statistics import new_visit_id
 

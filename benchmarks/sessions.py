@@ -26,7 +26,7 @@ from benchmarks.server_under_test import (
     print_header,
     worker_flag,
 )
-from store.roles import Role
+from store.accounts.roles import Role
 from store.services import Services
 from tests.server_process import ServerProcess, process_tree
 from tests.sshclient import TerminalClient, connect

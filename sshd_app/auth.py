@@ -14,9 +14,9 @@ from sshd_app.asyncssh_compat import PublicKeyCheck, wrap_public_key_check
 from sshd_app.edge_texts import in_both_languages
 from sshd_app.server import USER_SIGNATURE_ALGS
 from sshd_app.session import WardroomSession
-from store.accounts import Account, Login
+from store.accounts.accounts import Account, Login
+from store.accounts.second_factor import second_factor_required
 from store.sealing.keyring import Keyring
-from store.second_factor import second_factor_required
 
 if TYPE_CHECKING:
     from sshd_app.server import WardroomServer

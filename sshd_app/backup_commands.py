@@ -11,18 +11,18 @@ from pathlib import Path
 from pyrage import x25519
 
 from sshd_app.config import Settings
-from store.backup_file_v1 import load_v1_key
-from store.backup_key import (
+from store.backup.file_v1 import load_v1_key
+from store.backup.key import (
     KeyFileError,
     add_recipient,
     generate_identity,
     identity_text,
     parse_identities,
 )
+from store.backup.restore import RestoreKeys, restore
 from store.clock import Clock, SystemClock, berlin_minute
 from store.database_lock import DatabaseInUse
 from store.errors import Invalid
-from store.restore import RestoreKeys, restore
 
 _WHERE_IS_THE_KEY = ("wardroom: name the recipients file: --key-file FILE, or backup_key_file "
                      "in the settings")

@@ -21,13 +21,13 @@ from sshd_app.config import (
     write_default_config,
 )
 from sshd_app.logging_setup import configure_logging
-from store.accounts import AccountExists
+from store.accounts.accounts import AccountExists
+from store.accounts.passwords import MIN_PASSWORD_LENGTH, PasswordVault, WeakPassword
+from store.accounts.roles import Role
+from store.accounts.usernames import InvalidUsername
 from store.clock import Clock
 from store.database_lock import DatabaseInUse, holding
-from store.passwords import MIN_PASSWORD_LENGTH, PasswordVault, WeakPassword
-from store.roles import Role
 from store.services import Services
-from store.usernames import InvalidUsername
 
 log = logging.getLogger("wardroom")
 
@@ -174,7 +174,7 @@ async def serve(settings: Settings, demo: bool = False) -> int:
     from sshd_app.demo import print_logins
     from sshd_app.server import WardroomServer, install_library_patches, stop_requested
     from sshd_app.workers import WorkerPool
-    from store.hub_relay import RelayHub, hub_socket_path
+    from store.hub.relay import RelayHub, hub_socket_path
 
     install_library_patches()
     written = write_default_config(settings)
@@ -257,9 +257,9 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
                       vault: PasswordVault | None = None) -> int:
     """`wardroom admin …` on the host: the same tree, acting as the local operator."""
     from sshd_app.commands.framework import CommandContext, run_admin
-    from store.accounts import Account
-    from store.hub_relay import LinkedHub
-    from store.scopes import ALL_SCOPES
+    from store.accounts.accounts import Account
+    from store.accounts.scopes import ALL_SCOPES
+    from store.hub.relay import LinkedHub
 
     # Linked to a running server, so what the command changes reaches open sessions at once
     # (a counsellor whose booking ended, a disabled or erased account).

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from store.storage_limits import StorageLimits
+from store.deletion.storage_limits import StorageLimits
 
 log = logging.getLogger(__name__)
 

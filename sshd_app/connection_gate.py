@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from store.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
-from store.hub_wire import carried
+from store.hub.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
+from store.hub.wire import carried
 
 log = logging.getLogger("wardroom.gate")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from datetime import timedelta
 
-from store.roles import Role
+from store.accounts.roles import Role
 from store.services import Services
 from tui.ssh_command import ssh_command
 

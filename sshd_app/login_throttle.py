@@ -8,8 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from store.hub import EDGE_TOPIC, Hub
-from store.hub_wire import carried
+from store.hub.hub import EDGE_TOPIC, Hub
+from store.hub.wire import carried
 
 # One connection's worth of typos (max_auth_attempts) costs nothing; after that each further
 # failure doubles the wait, up to a cap well below the 30 s login timeout.

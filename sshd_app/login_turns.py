@@ -18,8 +18,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sshd_app.login_throttle import LoginThrottle
-from store.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
-from store.hub_wire import carried
+from store.hub.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
+from store.hub.wire import carried
 
 
 @carried

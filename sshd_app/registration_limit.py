@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from store.clock import Clock
-from store.hub import EDGE_TOPIC, Hub
-from store.hub_wire import carried
+from store.hub.hub import EDGE_TOPIC, Hub
+from store.hub.wire import carried
 
 MAX_REGISTRATIONS_PER_HOUR = 3
 WINDOW = timedelta(hours=1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sshd_app.commands.backup import backup_plan
 from sshd_app.config import Settings
-from store.backup_schedule import BackupSchedule
-from store.backups import Backups
+from store.backup.backups import Backups
+from store.backup.schedule import BackupSchedule
 from store.services import Services
 
 

@@ -19,9 +19,9 @@ from sshd_app.collector import tune_for_sessions
 from sshd_app.config import SETTING_NAMES, Settings, storage_limits
 from sshd_app.logging_setup import configure_logging
 from sshd_app.server import WardroomServer, install_library_patches, stop_requested
+from store.accounts.passwords import PasswordVault
 from store.database_lock import holding
-from store.hub_relay import LinkedHub
-from store.passwords import PasswordVault
+from store.hub.relay import LinkedHub
 from store.services import Services
 
 

@@ -3,7 +3,7 @@
 The parent serves no sessions itself. It prepares what must happen once (host keys, settings
 checks), starts the workers (sshd_app.worker: each listens on the same port with SO_REUSEPORT,
 so the kernel spreads new connections over them, and has its own connection to the database),
-relays hub events between them (store.hub_relay), and runs the schedules (booking timer,
+relays hub events between them (store.hub.relay), and runs the schedules (booking timer,
 retention, backups) once for all. A worker that dies is replaced; SIGTERM to the parent stops
 every worker the way a single server stops, then the parent.
 """
@@ -26,7 +26,7 @@ from sshd_app.login_turns import TurnKeeper
 from sshd_app.schedules import Schedules
 from sshd_app.server import SHUTDOWN_GRACE_SECONDS
 from sshd_app.worker import settings_json
-from store.hub_relay import RelayHub
+from store.hub.relay import RelayHub
 from store.services import Services
 
 log = logging.getLogger("wardroom.server")

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.accounts import Account
-from store.booking import Booking, BookingState
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.errors import NotPermitted
-from store.roles import Role
-from store.scopes import Scope
+from store.rooms.booking import Booking, BookingState
 
 
 def is_party(actor: Account, booking: Booking) -> bool:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.scopes import Scope
 from store.clock import to_iso
 from store.database import Database, Transaction
-from store.scopes import Scope
 
 
 @dataclass(frozen=True)

@@ -7,20 +7,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from store.access import is_party, require_scope
-from store.accounts import Account, Accounts
+from store.accounts.accounts import Account, Accounts
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.booking import Booking
-from store.bookings import Bookings
 from store.clock import to_iso
 from store.database import Database
+from store.deletion.choice import RetentionChoices
 from store.errors import NotFound, RoomSealed
 from store.export_account import account_record
 from store.policy.versions import PolicyVersions
-from store.requests import Requests
-from store.retention_choice import RetentionChoices
-from store.roles import Role
-from store.rooms import WardRooms
-from store.scopes import Scope
+from store.rooms.booking import Booking
+from store.rooms.bookings import Bookings
+from store.rooms.requests import Requests
+from store.rooms.rooms import WardRooms
 from store.sealing.keyring import Keyring
 from store.text import sanitize
 

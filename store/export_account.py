@@ -6,11 +6,11 @@ import base64
 import hashlib
 from typing import Any
 
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.public_keys import fingerprint
 from store.database import Database
+from store.deletion.choice import RetentionChoices
 from store.policy.versions import PolicyVersions
-from store.public_keys import fingerprint
-from store.retention_choice import RetentionChoices
 
 
 def sealing_fingerprint(public_key: bytes) -> str:

@@ -5,31 +5,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from store.account_admin import AccountAdmin
-from store.accounts import Accounts
+from store.accounts.accounts import Accounts
+from store.accounts.admin import AccountAdmin
+from store.accounts.passwords import PasswordVault
+from store.accounts.public_keys import PublicKeys
+from store.accounts.registration import Registration
+from store.accounts.second_factor import SecondFactors
 from store.audit import AuditTrail
-from store.booking_timer import BookingTimer
-from store.bookings import Bookings
 from store.clock import Clock, SystemClock
 from store.database import Database
-from store.erasure import Erasure
+from store.deletion.choice import RetentionChoices
+from store.deletion.erasure import Erasure
+from store.deletion.retention_task import RetentionTask
+from store.deletion.storage_limits import StorageLimits
+from store.deletion.storage_sweep import StorageSweep
 from store.export import DataExport
-from store.hub import Hub
-from store.passwords import PasswordVault
+from store.hub.hub import Hub
+from store.hub.presence import RoomPresence
 from store.policy.versions import PolicyVersions
-from store.presence import RoomPresence
-from store.public_keys import PublicKeys
-from store.purge import RetentionTask
-from store.registration import Registration
-from store.requests import Requests
-from store.retention_choice import RetentionChoices
-from store.rooms import WardRooms
+from store.rooms.booking_timer import BookingTimer
+from store.rooms.bookings import Bookings
+from store.rooms.requests import Requests
+from store.rooms.rooms import WardRooms
 from store.sealing.account_keys import AccountKeys
 from store.sealing.room_keys import RoomKeys
-from store.second_factor import SecondFactors
 from store.statistics import AccessStatistics
-from store.storage_limits import StorageLimits
-from store.storage_sweep import StorageSweep
 
 
 @dataclass

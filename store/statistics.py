@@ -25,12 +25,12 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.clock import berlin
 from store.database import Database
 from store.errors import Invalid
-from store.roles import Role
-from store.scopes import Scope
 
 log = logging.getLogger(__name__)
 

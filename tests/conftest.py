@@ -13,11 +13,11 @@ from argon2 import PasswordHasher
 from sshd_app.config import Settings
 from sshd_app.host_keys import ensure_host_keys
 from sshd_app.server import WardroomServer, install_library_patches
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import FrozenClock
-from store.hub_relay import RelayHub, hub_socket_path
-from store.passwords import PasswordVault
-from store.roles import Role
+from store.hub.relay import RelayHub, hub_socket_path
 from store.services import Services
 from tests.linked_hubs import Linked, linked_hubs, unlink
 

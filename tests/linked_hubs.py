@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from store.hub import BookingChanged, Hub
-from store.hub_relay import LinkedHub, RelayHub
+from store.hub.hub import BookingChanged, Hub
+from store.hub.relay import LinkedHub, RelayHub
 
 Linked = tuple[RelayHub, LinkedHub, LinkedHub]
 

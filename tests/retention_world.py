@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from store.accounts import Account
-from store.booking import Booking
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
 from store.clock import FrozenClock
-from store.roles import Role
+from store.rooms.booking import Booking
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.sealed import post_as

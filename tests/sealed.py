@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from store.accounts import Account
-from store.rooms import Message
+from store.accounts.accounts import Account
+from store.rooms.rooms import Message
 from store.sealing.keyring import Keyring
 from store.services import Services
 from tests.conftest import PASSWORD

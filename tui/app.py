@@ -11,8 +11,8 @@ from textual.binding import Binding
 from textual.filter import NoColor
 from textual.message_pump import MessagePump
 
-from store.hub import AccountClosed, Subscription, account_topic
-from store.roles import Role
+from store.accounts.roles import Role
+from store.hub.hub import AccountClosed, Subscription, account_topic
 from tui.context import SessionContext
 from tui.driver import ChannelDriver, TerminalPort
 from tui.i18n import Translator, translate_bindings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from store.accounts import Account
+from store.accounts.accounts import Account
 from store.sealing.keyring import Keyring
 from store.services import Services
 from store.statistics import visit_id_for

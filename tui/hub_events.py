@@ -8,7 +8,7 @@ from typing import Any
 from textual.message import Message
 from textual.message_pump import MessagePump
 
-from store.hub import Hub, Subscription, Topic
+from store.hub.hub import Hub, Subscription, Topic
 
 
 class HubEvent(Message, bubble=False):

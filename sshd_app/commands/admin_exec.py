@@ -5,7 +5,7 @@ from __future__ import annotations
 from sshd_app.commands.framework import CommandContext, run_admin
 from sshd_app.exec_router import command
 from sshd_app.exit_codes import EXIT_NOT_PERMITTED
-from store.roles import Role
+from store.accounts.roles import Role
 
 
 @command("admin")

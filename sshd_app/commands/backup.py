@@ -15,8 +15,8 @@ from sshd_app.commands.dates import stamp
 from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
 from sshd_app.config import ConfigError, Settings
 from sshd_app.exit_codes import EXIT_OK
-from store.backup_key import KeyFileError, check_placement, load_recipients
-from store.backups import BackupPlan, Backups
+from store.backup.backups import BackupPlan, Backups
+from store.backup.key import KeyFileError, check_placement, load_recipients
 from store.clock import berlin_minute
 
 

@@ -15,7 +15,7 @@ from rich.cells import cell_len, set_cell_size
 
 from sshd_app.config import Settings
 from sshd_app.exit_codes import EXIT_FAILED, EXIT_NOT_PERMITTED, EXIT_OK, EXIT_USAGE
-from store.accounts import Account
+from store.accounts.accounts import Account
 from store.errors import Invalid, NotFound, NotPermitted
 from store.services import Services
 from store.text import sanitize_line

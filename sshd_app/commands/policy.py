@@ -20,8 +20,8 @@ from sshd_app.commands.framework import (
     add_json,
     group,
 )
+from store.accounts.roles import Role
 from store.errors import Invalid
-from store.roles import Role
 
 MAX_NOTICE_BYTES = 1024 * 1024
 _PLURAL = {Role.CLIENT: "clients", Role.COUNSELLOR: "counsellors", Role.ADMIN: "staff"}

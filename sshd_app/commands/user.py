@@ -9,10 +9,10 @@ import argparse
 
 from sshd_app.commands.dates import stamp
 from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.clock import berlin_minute, from_iso
-from store.roles import Role
-from store.scopes import Scope
 
 ROLES = [role.value for role in Role]
 SCOPES = [scope.value for scope in Scope]

@@ -6,14 +6,14 @@ import re
 from dataclasses import dataclass
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database, Transaction
 from store.errors import Invalid
 from store.policy import SHIPPED_VERSION, shipped_notice
-from store.roles import Role
-from store.scopes import Scope
 from store.text import REPLACEMENT, sanitize
 
 MAX_NOTICE_CHARS = 200_000

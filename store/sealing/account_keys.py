@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from store.accounts.roles import Role
 from store.database import Database, Transaction
 from store.errors import Invalid
-from store.roles import Role
 from store.sealing.crypto import (
     SealBroken,
     new_private_key,

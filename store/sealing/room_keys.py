@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from store.access import require_scope
-from store.accounts import Account
-from store.booking import Booking, BookingState
+from store.accounts.accounts import Account
+from store.accounts.scopes import Scope
 from store.database import Database, Transaction
-from store.scopes import Scope
+from store.rooms.booking import Booking, BookingState
 from store.sealing.crypto import (
     SealBroken,
     encrypt_message,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_consent_gate import CONSENT_TITLE, _consent_state, _publish
 from tests.sshclient import connect

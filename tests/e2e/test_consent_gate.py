@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sealed import post_as
 from tests.sshclient import connect, run_command

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from textual.widgets import Input
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import NOTICE, fill_form, retry
 from tests.sealed import past_the_recovery_code

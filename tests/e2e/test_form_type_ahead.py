@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import FORM, NOTICE, fill_form
 from tests.sealed import past_the_recovery_code

@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from store.accounts import UnknownAccount
-from store.roles import Role
+from store.accounts.accounts import UnknownAccount
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import make_booking
 from tests.sshclient import TerminalClient, connect

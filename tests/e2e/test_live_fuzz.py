@@ -6,7 +6,7 @@ import asyncio
 import random
 
 from sshd_app.session import WardroomSession
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.retention_world import (
     files_holding,

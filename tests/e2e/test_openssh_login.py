@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.tmux import TmuxPane, tmux_available
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_openssh_login import known_hosts, ssh_command
 from tests.e2e.tmux import TmuxPane, tmux_available

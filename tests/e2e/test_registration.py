@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import asyncssh
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.sealed import past_the_recovery_code
 from tests.sshclient import TerminalClient, connect
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import (
     ROOM_OF_CLIENT,

@@ -16,9 +16,9 @@ import pytest
 
 from sshd_app.commands.framework import build_parser
 from sshd_app.config import Settings
-from store.backup_key import add_recipient, generate_identity
+from store.accounts.roles import Role
+from store.backup.key import add_recipient, generate_identity
 from store.clock import FrozenClock
-from store.roles import Role
 from tests.conftest import RunningServer
 from tests.sealed import post_as
 from tests.sshd_app.admin_cli import STAFF, TRANSPORTS, AdminTransport, staff_transport

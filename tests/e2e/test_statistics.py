@@ -6,7 +6,7 @@ import json
 import logging
 from datetime import timedelta
 
-from store.roles import Role
+from store.accounts.roles import Role
 from store.statistics import new_visit_id
 from tests.conftest import PASSWORD
 from tests.sshclient import connect, run_command

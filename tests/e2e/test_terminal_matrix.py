@@ -20,9 +20,9 @@ import pyte
 import pytest
 from pyte.screens import Char
 
+from store.accounts.roles import Role
 from store.clock import berlin
-from store.requests import MAX_REQUEST_LENGTH
-from store.roles import Role
+from store.rooms.requests import MAX_REQUEST_LENGTH
 from tests.conftest import PASSWORD, START
 from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 import asyncssh
 import pytest
 
+from store.accounts.roles import Role
 from store.clock import berlin
-from store.roles import Role
 from tests.conftest import PASSWORD
 from tests.sealed import post_as
 from tests.sshclient import connect, run_command

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import SystemClock
-from store.passwords import PasswordVault
-from store.roles import Role
-from store.rooms import WardRooms
+from store.rooms.rooms import WardRooms
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from store.erasure_ledger import ErasureKind, erasures_since
-from store.roles import Role
+from store.accounts.roles import Role
+from store.deletion.ledger import ErasureKind, erasures_since
 from tests.conftest import PASSWORD
 from tests.retention_world import files_holding, new_token
 from tests.sshclient import connect

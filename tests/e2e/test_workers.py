@@ -18,9 +18,9 @@ import asyncssh
 import pytest
 
 from sshd_app.registration_limit import MAX_REGISTRATIONS_PER_HOUR
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import SystemClock
-from store.passwords import PasswordVault
-from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import NOTICE, fill_form

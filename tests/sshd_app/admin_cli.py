@@ -18,9 +18,9 @@ import asyncssh
 from argon2 import PasswordHasher
 
 from sshd_app.cli import local_admin
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.database import Database
-from store.passwords import PasswordVault
-from store.roles import Role
 from tests.conftest import PASSWORD, RunningServer
 
 STAFF = "boss"

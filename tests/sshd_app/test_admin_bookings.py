@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from store.booking import BookingState
-from store.roles import Role
+from store.accounts.roles import Role
+from store.rooms.booking import BookingState
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshclient import connect
 from tests.sshd_app.admin_cli import (

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sshd_app.commands.framework import CommandContext, run_admin
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
 from store.clock import FrozenClock
-from store.passwords import PasswordVault
-from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD, START
 

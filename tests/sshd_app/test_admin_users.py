@@ -14,7 +14,7 @@ import asyncssh
 import pytest
 from rich.cells import cell_len
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshclient import connect, run_command
 from tests.sshd_app.admin_cli import (

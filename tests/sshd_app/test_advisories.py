@@ -20,8 +20,8 @@ from asyncssh.packet import String, UInt32
 
 from sshd_app.auth import WardroomSSHServer
 from sshd_app.config import Settings
-from store.roles import Role
-from store.second_factor import new_secret
+from store.accounts.roles import Role
+from store.accounts.second_factor import new_secret
 
 MSG_KEXINIT, MSG_CHANNEL_OPEN = 20, 90
 

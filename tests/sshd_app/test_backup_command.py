@@ -22,9 +22,9 @@ from sshd_app.cli import local_admin
 from sshd_app.commands.backup import backup_plan
 from sshd_app.commands.dates import stamp
 from sshd_app.config import ConfigError, Settings, load_settings
-from store.backup_key import add_recipient, generate_identity
-from store.backups import MAX_AGE, backup_file_name, backup_id
-from store.roles import Role
+from store.accounts.roles import Role
+from store.backup.backups import MAX_AGE, backup_file_name, backup_id
+from store.backup.key import add_recipient, generate_identity
 from store.services import Services
 from tests.backup_world import backup_plan as store_backup_plan
 from tests.backup_world import backups_for, files_in, old_key_file, write_old_backup

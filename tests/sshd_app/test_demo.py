@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from sshd_app.demo import DEMO_NAMES, DEMO_PASSWORD, DemoRefused, prepare_demo
+from store.accounts.roles import Role
 from store.clock import SystemClock
 from store.database_lock import lock_path
-from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of

@@ -10,8 +10,8 @@ from datetime import timedelta
 import asyncssh
 import pyotp
 
+from store.deletion.windows import RetentionWindow
 from store.export import SEALED_FOR_STAFF, SEALED_REASON
-from store.retention import RetentionWindow
 from tests.retention_world import make_world
 from tests.sealed import keys_of, post_as
 from tests.sshclient import run_command

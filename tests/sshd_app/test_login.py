@@ -8,7 +8,7 @@ import re
 import asyncssh
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect, run_command
 

@@ -22,7 +22,7 @@ from sshd_app.login_throttle import (
     FREE_FAILURES,
     LoginThrottle,
 )
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 FILTER = Path(__file__).resolve().parents[2] / "docs" / "fail2ban" / "wardroom.conf"

@@ -8,8 +8,8 @@ import asyncssh
 import pytest
 from argon2.low_level import hash_secret_raw
 
-from store import passwords
-from store.roles import Role
+from store.accounts import passwords
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 

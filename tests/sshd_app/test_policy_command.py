@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncssh
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import run_command
 

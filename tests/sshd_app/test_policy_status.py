@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import RunningServer
 from tests.sshd_app.admin_cli import staff_transport
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyotp
 
-from store.roles import Role
-from store.second_factor import new_secret
+from store.accounts.roles import Role
+from store.accounts.second_factor import new_secret
 from tests.conftest import PASSWORD
 from tests.sshclient import run_command
 

@@ -10,8 +10,8 @@ import pyotp
 import pytest
 
 from sshd_app.config import Settings
-from store.roles import Role
-from store.second_factor import new_secret
+from store.accounts.roles import Role
+from store.accounts.second_factor import new_secret
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of
 from tests.sshclient import connect, run_command

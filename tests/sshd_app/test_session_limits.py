@@ -17,7 +17,7 @@ import pytest
 from sshd_app.config import Settings
 from sshd_app.connection_gate import REFUSAL
 from sshd_app.idle_watch import VISITOR_IDLE
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
 from tui.app import WardroomApp

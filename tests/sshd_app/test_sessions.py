@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect
 

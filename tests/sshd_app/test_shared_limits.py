@@ -11,7 +11,7 @@ from sshd_app.login_throttle import FREE_FAILURES, LoginThrottle
 from sshd_app.login_turns import LoginTurns, TurnKeeper
 from sshd_app.registration_limit import MAX_REGISTRATIONS_PER_HOUR, RegistrationLimit
 from store.clock import FrozenClock
-from store.hub import PROCESSES_TOPIC, ProcessGone
+from store.hub.hub import PROCESSES_TOPIC, ProcessGone
 from tests.linked_hubs import Inbox, settled
 
 ADDRESS = "203.0.113.7"

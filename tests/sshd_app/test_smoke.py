@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import asyncssh
 import pytest
 
-from store.roles import Role
-from store.scopes import ALL_SCOPES, Scope
+from store.accounts.roles import Role
+from store.accounts.scopes import ALL_SCOPES, Scope
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshd_app.admin_cli import Outcome, SshAdmin, staff_transport
 

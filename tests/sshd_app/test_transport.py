@@ -11,7 +11,7 @@ import asyncssh
 import pytest
 
 from sshd_app.config import Settings
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 SSH_AUDIT = Path(sys.executable).with_name("ssh-audit")

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from store.caseload import caseload
+from store.accounts.roles import Role
 from store.errors import Invalid, NotFound, NotPermitted
-from store.hub import AccountClosed, account_topic
-from store.roles import Role
+from store.hub.hub import AccountClosed, account_topic
+from store.rooms.caseload import caseload
 from store.services import Services
 from tests.conftest import PASSWORD
 

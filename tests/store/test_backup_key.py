@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.backup_key import KeyFileError, add_recipient, generate_identity, load_recipients
+from store.backup.key import KeyFileError, add_recipient, generate_identity, load_recipients
 from tests.conftest import START
 
 

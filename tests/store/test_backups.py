@@ -14,10 +14,10 @@ import pyrage
 import pytest
 from pyrage import x25519
 
-from store.backup_file import MAGIC
-from store.backup_key import add_recipient, generate_identity, identity_text
-from store.backup_schedule import RETRY, BackupSchedule
-from store.backups import MAX_AGE, BackupPlan, backup_file_name, backup_id
+from store.backup.backups import MAX_AGE, BackupPlan, backup_file_name, backup_id
+from store.backup.file import MAGIC
+from store.backup.key import add_recipient, generate_identity, identity_text
+from store.backup.schedule import RETRY, BackupSchedule
 from store.errors import NotPermitted
 from store.sealing.crypto import decrypt_message
 from tests.backup_world import backup_plan, backups_for, files_in, open_backup

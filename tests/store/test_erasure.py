@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from store.erasure import ERASED_ACTOR
-from store.erasure_ledger import ErasureKind, erasures_since
+from store.deletion.erasure import ERASED_ACTOR
+from store.deletion.ledger import ErasureKind, erasures_since
 from store.errors import Invalid, NotFound, NotPermitted
-from store.hub import AccountClosed, BookingChanged, account_topic, room_topic
+from store.hub.hub import AccountClosed, BookingChanged, account_topic, room_topic
 from tests.conftest import START
 from tests.retention_world import make_world
 from tests.sealed import history_as, post_as

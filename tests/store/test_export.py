@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from store.retention import RetentionWindow
+from store.deletion.windows import RetentionWindow
 from tests.retention_world import make_world
 from tests.sealed import keys_of, post_as
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from store import hub as hub_module
-from store.accounts import Account
-from store.hub import (
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.hub import hub as hub_module
+from store.hub.hub import (
     BOOKINGS_TOPIC,
     AccountClosed,
     BookingChanged,
@@ -22,11 +23,10 @@ from store.hub import (
     account_topic,
     room_topic,
 )
-from store.hub_relay import LinkedHub, RelayHub
-from store.hub_wire import WIRE_TYPES, WireError, event_frame, frame, frame_event, read_frame
-from store.presence import RoomPresence
-from store.roles import Role
-from store.rooms import SealedMessage
+from store.hub.presence import RoomPresence
+from store.hub.relay import LinkedHub, RelayHub
+from store.hub.wire import WIRE_TYPES, WireError, event_frame, frame, frame_event, read_frame
+from store.rooms.rooms import SealedMessage
 from tests.linked_hubs import Inbox, settled
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

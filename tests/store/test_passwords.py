@@ -11,7 +11,7 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
-from store.passwords import HASHING_NICENESS, PasswordVault
+from store.accounts.passwords import HASHING_NICENESS, PasswordVault
 
 
 class Watching(PasswordHasher):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from store.accounts.roles import Role
 from store.errors import Invalid, NotPermitted
 from store.policy.versions import clean_notice, version_key
-from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD
 

@@ -13,12 +13,12 @@ from datetime import timedelta
 
 import pytest
 
-import store.purge
-import store.room_deletion
-from store.erasure_ledger import ErasureKind, erasures_since
+import store.deletion.retention_task
+import store.deletion.room_deletion
+from store.deletion.ledger import ErasureKind, erasures_since
+from store.deletion.windows import RetentionWindow
 from store.errors import NotFound, NotPermitted
-from store.hub import BookingChanged, account_topic, room_topic
-from store.retention import RetentionWindow
+from store.hub.hub import BookingChanged, account_topic, room_topic
 from tests.conftest import START
 from tests.retention_world import make_world
 from tests.sealed import keys_of, post_as
@@ -67,7 +67,7 @@ async def test_purge_deletes_due_rooms_whole_and_nothing_else(services, clock, c
     services.hub.subscribe(room_topic(worlds[0].booking.id), heard.append)
     services.hub.subscribe(account_topic(worlds[0].counsellor.id), heard.append)
 
-    with caplog.at_level(logging.INFO, logger="store.purge"):
+    with caplog.at_level(logging.INFO, logger="store.deletion.retention_task"):
         result = await services.retention_task.purge()
 
     assert result.rooms == [worlds[0].booking.id]
@@ -114,7 +114,7 @@ async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, mo
     worlds = await _rooms(services, clock, 4)
     clock.set(worlds[0].ends + 56 * DAY)
     ids = sorted(w.booking.id for w in worlds)
-    real_record = store.room_deletion.record_erasure
+    real_record = store.deletion.room_deletion.record_erasure
     calls = 0
 
     async def failing_third_room(tx, kind, target_id, at):
@@ -124,12 +124,12 @@ async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, mo
             raise RuntimeError("power cut")
         await real_record(tx, kind, target_id, at)
 
-    monkeypatch.setattr(store.room_deletion, "record_erasure", failing_third_room)
+    monkeypatch.setattr(store.deletion.room_deletion, "record_erasure", failing_third_room)
     with pytest.raises(RuntimeError):
         await services.retention_task.purge()
     assert [await _left(services, i) for i in ids] == [GONE, GONE, WHOLE, WHOLE]
 
-    monkeypatch.setattr(store.room_deletion, "record_erasure", real_record)
+    monkeypatch.setattr(store.deletion.room_deletion, "record_erasure", real_record)
     result = await services.retention_task.purge()
     assert result.rooms == ids[2:]
     assert [await _left(services, i) for i in ids] == [GONE] * 4
@@ -142,11 +142,11 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
     script = textwrap.dedent("""
         import asyncio, os, sys
         from datetime import datetime
-        import store.room_deletion
+        import store.deletion.room_deletion
         from store.clock import FrozenClock
         from store.services import Services
 
-        real, calls = store.room_deletion.record_erasure, []
+        real, calls = store.deletion.room_deletion.record_erasure, []
 
         async def killed_in_second_room(tx, kind, target_id, at):
             calls.append(target_id)
@@ -154,7 +154,7 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
                 os._exit(9)  # no rollback, no close: as if the server were killed
             await real(tx, kind, target_id, at)
 
-        store.room_deletion.record_erasure = killed_in_second_room
+        store.deletion.room_deletion.record_erasure = killed_in_second_room
 
         async def main():
             clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
@@ -217,19 +217,20 @@ async def test_secure_delete_is_on(services):
 
 
 async def test_task_wakes_at_the_next_deletion_date(services, clock, monkeypatch):
-    monkeypatch.setattr(store.purge, "MIN_SLEEP_SECONDS", 0.01)
+    monkeypatch.setattr(store.deletion.retention_task, "MIN_SLEEP_SECONDS", 0.01)
     worlds = await _rooms(services, clock, 1)
     deletes_at = worlds[0].ends + 56 * DAY
     clock.set(deletes_at - timedelta(seconds=0.1))
     asleep = asyncio.Event()
-    real_delay = store.purge.RetentionTask._seconds_to_next
+    real_delay = store.deletion.retention_task.RetentionTask._seconds_to_next
 
     async def noting_the_delay(task, interval_seconds):
         delay = await real_delay(task, interval_seconds)
         asleep.set()
         return delay
 
-    monkeypatch.setattr(store.purge.RetentionTask, "_seconds_to_next", noting_the_delay)
+    monkeypatch.setattr(store.deletion.retention_task.RetentionTask, "_seconds_to_next",
+                        noting_the_delay)
     services.retention_task.start(interval_seconds=3600)
     try:
         await asyncio.wait_for(asleep.wait(), 10)  # the run at start found nothing due
@@ -259,7 +260,8 @@ async def _hidden_from_everyone(services, world) -> bool:
 
 async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
         services, clock, monkeypatch):
-    monkeypatch.setattr(store.room_deletion, "MESSAGE_BATCH", 1)  # one transaction a message
+    # one transaction a message
+    monkeypatch.setattr(store.deletion.room_deletion, "MESSAGE_BATCH", 1)
     big = await make_world(services, clock)
     clock.advance(timedelta(hours=1))
     for n in range(20):  # more batches than the post below takes database turns
@@ -269,7 +271,7 @@ async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
     keys = await keys_of(services, other.client)
     events: list[str] = []
     posting: list[asyncio.Task] = []
-    real_batch = store.room_deletion._delete_message_batch
+    real_batch = store.deletion.room_deletion._delete_message_batch
 
     async def noting_batches(tx, booking_id):
         events.append("batch")
@@ -280,7 +282,7 @@ async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
             posting.append(asyncio.create_task(post()))
         return await real_batch(tx, booking_id)
 
-    monkeypatch.setattr(store.room_deletion, "_delete_message_batch", noting_batches)
+    monkeypatch.setattr(store.deletion.room_deletion, "_delete_message_batch", noting_batches)
     result = await services.retention_task.purge()
     await posting[0]
 
@@ -291,13 +293,13 @@ async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
 
 
 async def test_a_reader_between_batches_never_sees_the_room(services, clock, monkeypatch):
-    monkeypatch.setattr(store.room_deletion, "MESSAGE_BATCH", 1)
+    monkeypatch.setattr(store.deletion.room_deletion, "MESSAGE_BATCH", 1)
     worlds = await _rooms(services, clock, 1)
     booking_id = worlds[0].booking.id
     clock.set(worlds[0].ends + 56 * DAY)
     seen: list[tuple[int, bool]] = []  # (messages still stored, hidden from everyone)
     readers: list[asyncio.Task] = []
-    real_batch = store.room_deletion._delete_message_batch
+    real_batch = store.deletion.room_deletion._delete_message_batch
 
     async def read() -> None:
         left = await services.db.fetchone("SELECT count(*) FROM message WHERE booking_id = ?",
@@ -308,7 +310,8 @@ async def test_a_reader_between_batches_never_sees_the_room(services, clock, mon
         readers.append(asyncio.create_task(read()))  # runs once this batch has committed
         return await real_batch(tx, target)
 
-    monkeypatch.setattr(store.room_deletion, "_delete_message_batch", reading_between_batches)
+    monkeypatch.setattr(store.deletion.room_deletion, "_delete_message_batch",
+                        reading_between_batches)
     await services.retention_task.purge()
     await asyncio.gather(*readers)
 
@@ -325,12 +328,12 @@ async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(servic
     script = textwrap.dedent("""
         import asyncio, os, sys
         from datetime import datetime
-        import store.room_deletion
+        import store.deletion.room_deletion
         from store.clock import FrozenClock
         from store.services import Services
 
-        store.room_deletion.MESSAGE_BATCH = 1
-        real, calls = store.room_deletion._delete_message_batch, []
+        store.deletion.room_deletion.MESSAGE_BATCH = 1
+        real, calls = store.deletion.room_deletion._delete_message_batch, []
 
         async def killed_in_second_batch(tx, booking_id):
             calls.append(booking_id)
@@ -338,7 +341,7 @@ async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(servic
                 os._exit(9)  # no rollback, no close: as if the server were killed
             return await real(tx, booking_id)
 
-        store.room_deletion._delete_message_batch = killed_in_second_batch
+        store.deletion.room_deletion._delete_message_batch = killed_in_second_batch
 
         async def main():
             clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from store.accounts import AccountExists
-from store.passwords import WeakPassword
-from store.roles import Role
+from store.accounts.accounts import AccountExists
+from store.accounts.passwords import WeakPassword
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 

@@ -14,16 +14,16 @@ import pytest
 from argon2 import PasswordHasher
 from pyrage import x25519
 
-from store.backup_file import BackupUnreadable
-from store.backups import backup_file_name, backup_id
-from store.booking import BookingState
+from store.accounts.passwords import PasswordVault
+from store.backup.backups import backup_file_name, backup_id
+from store.backup.file import BackupUnreadable
+from store.backup.restore import LedgerUnavailable, RestoreKeys, aside_path, restore
 from store.database_lock import DatabaseInUse, holding
-from store.erasure_ledger import ErasureKind, erasures_since
+from store.deletion.ledger import ErasureKind, erasures_since
+from store.deletion.room_deletion import begin_room_deletion
+from store.deletion.windows import RetentionWindow
 from store.errors import Invalid, NotFound
-from store.passwords import PasswordVault
-from store.restore import LedgerUnavailable, RestoreKeys, aside_path, restore
-from store.retention import RetentionWindow
-from store.room_deletion import begin_room_deletion
+from store.rooms.booking import BookingState
 from store.services import Services
 from tests.backup_world import (
     backup_plan,

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from store.backups import backup_file_name
-from store.restore import restore
-from store.roles import Role
+from store.accounts.roles import Role
+from store.backup.backups import backup_file_name
+from store.backup.restore import restore
 from store.services import Services
 from tests.backup_world import backup_plan, backups_for, files_in
 from tests.conftest import PASSWORD

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pytest
 
-from store.booking import BookingState
+from store.deletion.windows import DEFAULT_WINDOW, RetentionWindow
 from store.errors import NotFound, NotPermitted
-from store.hub import BookingChanged, account_topic, room_topic
-from store.retention import DEFAULT_WINDOW, RetentionWindow
+from store.hub.hub import BookingChanged, account_topic, room_topic
+from store.rooms.booking import BookingState
 from tests.retention_world import make_world
 from tests.sealed import history_as, keys_of, post_as
 

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from store.accounts.roles import Role
 from store.errors import Invalid, NotFound, NotPermitted
-from store.roles import Role
 from store.services import Services
 from tests.conftest import PASSWORD, START
 from tests.sealed import history_as, post_as

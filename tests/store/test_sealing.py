@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from store.accounts.roles import Role
 from store.errors import Invalid, NotPermitted, RoomSealed
-from store.roles import Role
 from store.sealing.crypto import SealBroken, decrypt_message
 from tests.conftest import PASSWORD
 from tests.retention_world import (

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from store.errors import Invalid, NotPermitted
-from store.roles import Role
-from store.second_factor import (
+from store.accounts.roles import Role
+from store.accounts.second_factor import (
     RECOVERY_CODE_COUNT,
     AlreadyEnrolled,
     new_secret,
     second_factor_required,
 )
+from store.errors import Invalid, NotPermitted
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of
 

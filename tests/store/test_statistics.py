@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from store.accounts.roles import Role
 from store.errors import Invalid, NotPermitted
-from store.roles import Role
 from store.statistics import MAX_DAYS, new_visit_id
 from tests.conftest import PASSWORD
 

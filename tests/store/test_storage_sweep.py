@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from store.erasure_ledger import ErasureKind, erasures_since
-from store.roles import Role
+from store.accounts.roles import Role
+from store.deletion.ledger import ErasureKind, erasures_since
+from store.deletion.storage_limits import LEDGER_DAYS, StorageLimits, months_before
 from store.services import Services
-from store.storage_limits import LEDGER_DAYS, StorageLimits, months_before
 from tests.conftest import PASSWORD, START
 from tests.retention_world import files_holding, make_world, new_token
 

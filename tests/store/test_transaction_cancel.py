@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 
 

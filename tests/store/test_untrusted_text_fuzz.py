@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from store.accounts.usernames import RESERVED, InvalidUsername, check_username, is_valid_username
 from store.errors import Invalid
-from store.rooms import MAX_MESSAGE_LENGTH, check_message
+from store.rooms.rooms import MAX_MESSAGE_LENGTH, check_message
 from store.text import REPLACEMENT, sanitize, sanitize_line
-from store.usernames import RESERVED, InvalidUsername, check_username, is_valid_username
 
 # What must never reach a terminal: C0 but tab/newline, DEL, C1, bidi controls, BOM.
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"

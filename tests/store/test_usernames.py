@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.usernames import is_valid_username, suggest_username
+from store.accounts.usernames import is_valid_username, suggest_username
 
 
 @pytest.mark.parametrize(("typed", "suggested"), [

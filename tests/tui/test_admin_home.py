@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD, RunningServer
 from tests.sealed import post_as
 from tests.sshclient import connect

@@ -3,7 +3,7 @@ shows neither the caseload nor the chart, but says which scope each needs."""
 
 from __future__ import annotations
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import connect
 

@@ -9,8 +9,8 @@ import pkgutil
 import pytest
 
 import tui.screens
-from store.booking import Booking
-from store.roles import Role
+from store.accounts.roles import Role
+from store.rooms.booking import Booking
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import shown_as_sent
 from tests.sealed import history_as

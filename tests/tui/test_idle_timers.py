@@ -13,7 +13,7 @@ import pytest
 from textual.app import App
 from textual.message_pump import MessagePump
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshclient import connect
 

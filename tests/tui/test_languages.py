@@ -20,9 +20,9 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 import tui.screens
-from store.accounts import Account
-from store.booking import Booking
-from store.roles import Role
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.rooms.booking import Booking
 from store.services import Services
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of, post_as

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from textual.app import App, ComposeResult
 
-from store.rooms import Message
+from store.rooms.rooms import Message
 from tui.widgets.room.message_log import MessageLog
 
 SENT = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)

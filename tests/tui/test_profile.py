@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.sshclient import TerminalClient, connect
 

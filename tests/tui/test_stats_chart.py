@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from store.roles import Role
+from store.accounts.roles import Role
 from store.statistics import new_visit_id
 from tests.conftest import PASSWORD
 from tests.sshclient import connect

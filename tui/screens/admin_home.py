@@ -12,9 +12,9 @@ from textual.binding import Binding
 from textual.containers import Container, VerticalScroll
 from textual.widgets import Static
 
-from store.caseload import ENDING_SOON, caseload
 from store.clock import berlin, from_iso
 from store.errors import NotPermitted
+from store.rooms.caseload import ENDING_SOON, caseload
 from tui.screens.home import HomeScreen
 from tui.widgets.admin.listing import Listing
 from tui.widgets.admin.stats_chart import StatsChart

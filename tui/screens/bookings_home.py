@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual import on
 from textual.widgets import Static
 
-from store.booking import Booking
 from store.clock import berlin
-from store.hub import BookingChanged, MessagePosted, Subscription, account_topic
+from store.hub.hub import BookingChanged, MessagePosted, Subscription, account_topic
+from store.rooms.booking import Booking
 from tui.hub_events import HubEvent, deliver_to
 from tui.screens.home import HomeScreen
 from tui.screens.room import RoomScreen

@@ -9,8 +9,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from store.booking import Booking, BookingState
 from store.clock import from_iso
+from store.rooms.booking import Booking, BookingState
 from store.text import sanitize_line
 from tui.screens.bookings_home import BookingsHome
 from tui.screens.profile import ProfileScreen

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tui.screens.base import WardroomScreen
 from tui.screens.export_view import ExportViewScreen
 from tui.screens.objection import ObjectionScreen

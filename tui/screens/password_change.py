@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
-from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword
+from store.accounts.passwords import MIN_PASSWORD_LENGTH, WeakPassword
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
 from tui.widgets.footer import KeyFooter

@@ -11,8 +11,8 @@ from textual.containers import HorizontalGroup, VerticalScroll
 from textual.widgets import Button, RadioSet, Static
 
 from store.clock import berlin
-from store.retention import DEFAULT_WINDOW, RetentionWindow
-from store.retention_choice import RoomFate
+from store.deletion.choice import RoomFate
+from store.deletion.windows import DEFAULT_WINDOW, RetentionWindow
 from store.text import sanitize_line
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen

@@ -9,12 +9,12 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Label, Static
 
-from store.accounts import AccountExists
+from store.accounts.accounts import AccountExists
+from store.accounts.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_rules
+from store.accounts.usernames import RESERVED, InvalidUsername, is_valid_username, suggest_username
 from store.errors import Invalid
-from store.passwords import MIN_PASSWORD_LENGTH, WeakPassword, check_password_rules
 from store.policy.versions import PolicyVersion
-from store.requests import MAX_REQUEST_LENGTH, check_request
-from store.usernames import RESERVED, InvalidUsername, is_valid_username, suggest_username
+from store.rooms.requests import MAX_REQUEST_LENGTH, check_request
 from tui.screens.base import WardroomScreen
 from tui.screens.register_notice import RegisterNoticeScreen
 from tui.screens.request_form import refusal

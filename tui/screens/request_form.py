@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label, Static
 
 from store.errors import Invalid
-from store.requests import MAX_OPEN_REQUESTS, MAX_REQUEST_LENGTH
+from store.rooms.requests import MAX_OPEN_REQUESTS, MAX_REQUEST_LENGTH
 from tui.i18n import Translator
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field

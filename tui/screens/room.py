@@ -9,13 +9,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Static, TextArea
 
-from store.booking import Booking
+from store.accounts.roles import Role
 from store.clock import berlin
 from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
-from store.hub import BookingChanged, MessagePosted, PresenceChanged, Subscription, room_topic
-from store.roles import Role
-from store.rooms import MAX_MESSAGE_LENGTH, PAGE_SIZE, check_message
-from store.rooms import Message as RoomMessage
+from store.hub.hub import BookingChanged, MessagePosted, PresenceChanged, Subscription, room_topic
+from store.rooms.booking import Booking
+from store.rooms.rooms import MAX_MESSAGE_LENGTH, PAGE_SIZE, check_message
+from store.rooms.rooms import Message as RoomMessage
 from store.text import sanitize_line
 from tui.compositor import CroppingCompositor
 from tui.hub_events import HubEvent, deliver_to

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Button, Input, Label, Static
 
-from store.roles import Role
+from store.accounts.roles import Role
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
 from tui.widgets.footer import KeyFooter

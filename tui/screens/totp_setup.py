@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Input, Label, Static
 
+from store.accounts.second_factor import AlreadyEnrolled, new_secret, provisioning_uri
 from store.errors import Invalid, NotPermitted
-from store.second_factor import AlreadyEnrolled, new_secret, provisioning_uri
 from tui.screens.base import WardroomScreen
 from tui.widgets.fields import Field
 from tui.widgets.footer import KeyFooter

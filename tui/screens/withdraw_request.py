@@ -11,7 +11,7 @@ from textual.widgets.option_list import Option
 
 from store.clock import berlin, from_iso
 from store.errors import Invalid, NotFound
-from store.requests import Request
+from store.rooms.requests import Request
 from store.text import sanitize_line
 from tui.screens.base import WardroomScreen
 from tui.widgets.footer import KeyFooter

@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 
-from store.rooms import Message as RoomMessage
+from store.rooms.rooms import Message as RoomMessage
 from store.text import sanitize
 from tui.compositor import ScrolledByTerminal, paints_scrolls
 from tui.textual_compat import forget_rendered_lines, refresh_scrollbars

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
-from store.accounts import Account
+from store.accounts.accounts import Account
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database

@@ -32,23 +32,23 @@ from pathlib import Path
 
 from pyrage import x25519
 
-from store import backup_file_v1
+from store.accounts.roles import Role
 from store.audit import AuditTrail
-from store.backup_file import BackupUnreadable, is_age, unseal
-from store.backups import backup_id, created_at_of
+from store.backup import file_v1 as backup_file_v1
+from store.backup.backups import backup_id, created_at_of
+from store.backup.file import BackupUnreadable, is_age, unseal
 from store.clock import Clock, from_iso
 from store.database import Database, DatabaseError, Transaction, integrity_problems
 from store.database_lock import holding
-from store.erasure import delete_client
-from store.erasure_ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
+from store.deletion.erasure import delete_client
+from store.deletion.ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
+from store.deletion.retention_task import RetentionTask
+from store.deletion.room_deletion import delete_room
+from store.deletion.shredding import shred_database, sqlite_companions
+from store.deletion.storage_limits import StorageLimits
+from store.deletion.storage_sweep import StorageSweep
 from store.errors import Invalid
-from store.hub import Hub
-from store.purge import RetentionTask
-from store.roles import Role
-from store.room_deletion import delete_room
-from store.shredding import shred_database, sqlite_companions
-from store.storage_limits import StorageLimits
-from store.storage_sweep import StorageSweep
+from store.hub.hub import Hub
 
 
 class LedgerUnavailable(Invalid):

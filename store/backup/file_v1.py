@@ -27,8 +27,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from store.backup_file import BackupUnreadable
-from store.backup_key import IdentityFileError
+from store.backup.file import BackupUnreadable
+from store.backup.key import IdentityFileError
 
 MAGIC = b"WRDRMBAK"
 FORMAT_VERSION = 1

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from store.accounts import Account
-from store.booking import BOOKING_SELECT, BookingState, booking_from_row
-from store.bookings import announce_booking
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
 from store.database import Database
+from store.deletion.retention_task import RetentionTask
+from store.deletion.windows import RetentionWindow, deletion_date, window_of
 from store.errors import NotPermitted
-from store.hub import Hub
-from store.purge import RetentionTask
-from store.retention import RetentionWindow, deletion_date, window_of
-from store.roles import Role
+from store.hub.hub import Hub
+from store.rooms.booking import BOOKING_SELECT, BookingState, booking_from_row
+from store.rooms.bookings import announce_booking
 
 
 @dataclass(frozen=True)

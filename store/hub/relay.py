@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from store.hub import PROCESSES_TOPIC, Hub, ProcessGone, Topic
-from store.hub_wire import WireError, event_frame, frame, frame_event, frame_topic, read_frame
+from store.hub.hub import PROCESSES_TOPIC, Hub, ProcessGone, Topic
+from store.hub.wire import WireError, event_frame, frame, frame_event, frame_topic, read_frame
 
 log = logging.getLogger(__name__)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from store.accounts import Account
-from store.hub import (
+from store.accounts.accounts import Account
+from store.hub.hub import (
     PRESENCE_TOPIC,
     PROCESSES_TOPIC,
     Hub,

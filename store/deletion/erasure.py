@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from store.access import is_staff, require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.booking import BOOKING_SELECT, Booking, booking_from_row
-from store.bookings import announce_booking
 from store.database import Database, Transaction
-from store.erasure_ledger import ErasureKind, record_erasure
+from store.deletion.ledger import ErasureKind, record_erasure
+from store.deletion.room_deletion import delete_room
 from store.errors import Invalid, NotFound, NotPermitted
-from store.hub import AccountClosed, Hub, account_topic
-from store.roles import Role
-from store.room_deletion import delete_room
-from store.scopes import Scope
+from store.hub.hub import AccountClosed, Hub, account_topic
+from store.rooms.booking import BOOKING_SELECT, Booking, booking_from_row
+from store.rooms.bookings import announce_booking
 
 ERASED_ACTOR = "(erased account)"  # replaces the erased username where the audit named it
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from store.access import can_see_booking, require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
 from store.clock import from_iso, to_iso
 from store.database import Database, Transaction
 from store.errors import Invalid, NotFound
-from store.hub import BOOKINGS_TOPIC, BookingChanged, Hub, account_topic, room_topic
-from store.roles import Role
-from store.scopes import Scope
+from store.hub.hub import BOOKINGS_TOPIC, BookingChanged, Hub, account_topic, room_topic
+from store.rooms.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
 from store.sealing.room_keys import RoomKeys
 
 

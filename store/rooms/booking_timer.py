@@ -6,9 +6,9 @@ import asyncio
 import logging
 from datetime import datetime
 
-from store.bookings import Bookings, announce_booking
 from store.clock import Clock
-from store.hub import BOOKINGS_TOPIC, Hub, Subscription
+from store.hub.hub import BOOKINGS_TOPIC, Hub, Subscription
+from store.rooms.bookings import Bookings, announce_booking
 
 log = logging.getLogger(__name__)
 

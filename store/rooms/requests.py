@@ -6,16 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.access import can_see_request_text, require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.booking import BOOKING_SELECT, booking_from_row
 from store.clock import from_iso, to_iso
 from store.database import Database
-from store.erasure_ledger import ErasureKind, record_erasure
+from store.deletion.ledger import ErasureKind, record_erasure
+from store.deletion.storage_limits import StorageLimits
 from store.errors import Invalid, NotFound, NotPermitted
-from store.roles import Role
-from store.scopes import Scope
-from store.storage_limits import StorageLimits
+from store.rooms.booking import BOOKING_SELECT, booking_from_row
 from store.text import sanitize
 
 MAX_REQUEST_LENGTH = 2000

@@ -24,16 +24,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.backup_file import is_age, seal
-from store.backup_file_v1 import is_v1
-from store.backup_key import BackupRecipients, load_recipients
+from store.backup.file import is_age, seal
+from store.backup.file_v1 import is_v1
+from store.backup.key import BackupRecipients, load_recipients
 from store.clock import Clock
 from store.database import Database, copy_database
+from store.deletion.shredding import shred, shred_database
 from store.errors import Invalid
-from store.scopes import Scope
-from store.shredding import shred, shred_database
 
 log = logging.getLogger(__name__)
 

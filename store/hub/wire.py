@@ -13,7 +13,7 @@ from dataclasses import fields, is_dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from store.hub import (
+from store.hub.hub import (
     AccountClosed,
     BookingChanged,
     MessagePosted,
@@ -22,7 +22,7 @@ from store.hub import (
     ProcessGone,
     Topic,
 )
-from store.rooms import SealedMessage
+from store.rooms.rooms import SealedMessage
 
 WIRE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     MessagePosted, BookingChanged, PresenceChanged, PresenceMoved, ProcessGone, AccountClosed,
@@ -39,7 +39,7 @@ class WireError(ValueError):
 
 def carried(cls: EventType) -> EventType:
     """Class decorator: events of this type may cross to other processes too. For events
-    defined outside store.hub (the SSH edge's shared limits); every process that can receive
+    defined outside store.hub.hub (the SSH edge's shared limits); every process that can receive
     them imports their module."""
     WIRE_TYPES[cls.__name__] = cls
     return cls
@@ -94,7 +94,7 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float):
         return value
     raise TypeError(f"{type(value).__name__} cannot go to another process: add it to "
-                    "store.hub_wire.WIRE_TYPES")
+                    "store.hub.wire.WIRE_TYPES")
 
 
 def _typed(value: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import BinaryIO
 import pyrage
 from pyrage import x25519
 
-from store.backup_key import BackupRecipients
+from store.backup.key import BackupRecipients
 from store.errors import Invalid
 
 MAGIC = b"age-encryption.org/v1\n"

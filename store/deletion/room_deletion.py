@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from store.database import Database, Transaction
-from store.erasure_ledger import ErasureKind, record_erasure
+from store.deletion.ledger import ErasureKind, record_erasure
 from store.sealing.room_keys import RoomKeys
 
 # Messages per DELETE: small enough that one batch with its checkpoint keeps another writer

@@ -1,6 +1,6 @@
 """Live delivery: services publish events for a room or an account; sessions subscribe.
 
-This hub delivers within one process; with `serve --workers N`, store.hub_relay links the
+This hub delivers within one process; with `serve --workers N`, store.hub.relay links the
 hubs of all processes behind the same two methods, so an event published in one reaches
 listeners in every one.
 """
@@ -41,7 +41,7 @@ def account_topic(account_id: int) -> Topic:
 @dataclass(frozen=True)
 class MessagePosted:
     booking_id: int
-    message: Any  # store.rooms.Message
+    message: Any  # store.rooms.rooms.Message
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from store.access import require_scope
-from store.accounts import Account
-from store.booking import Booking, BookingState
-from store.requests import Request
-from store.roles import Role
-from store.scopes import Scope
+from store.accounts.accounts import Account
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
+from store.rooms.booking import Booking, BookingState
+from store.rooms.requests import Request
 
 if TYPE_CHECKING:
     from store.services import Services

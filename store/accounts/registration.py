@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from store.accounts import Accounts, Login
+from store.accounts.accounts import Accounts, Login
+from store.accounts.roles import Role
 from store.database import Database
 from store.policy.versions import PolicyVersion, PolicyVersions
-from store.roles import Role
 from store.sealing.account_keys import AccountKeys
 
 

@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from store.accounts.roles import Role
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database
-from store.erasure import delete_client
-from store.erasure_ledger import ErasureKind, record_erasure
-from store.hub import AccountClosed, Hub, account_topic
-from store.roles import Role
-from store.storage_limits import LEDGER_DAYS, StorageLimits, months_before
+from store.deletion.erasure import delete_client
+from store.deletion.ledger import ErasureKind, record_erasure
+from store.deletion.storage_limits import LEDGER_DAYS, StorageLimits, months_before
+from store.hub.hub import AccountClosed, Hub, account_topic
 
 log = logging.getLogger(__name__)
 

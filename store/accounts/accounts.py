@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from store.accounts.passwords import (
+    DerivedPassword,
+    PasswordCheck,
+    PasswordVault,
+    check_password_rules,
+)
+from store.accounts.roles import Role
+from store.accounts.scopes import ALL_SCOPES, Scope, parse_scopes
+from store.accounts.usernames import check_username
 from store.clock import to_iso
 from store.database import Database, Transaction
-from store.passwords import DerivedPassword, PasswordCheck, PasswordVault, check_password_rules
-from store.roles import Role
-from store.scopes import ALL_SCOPES, Scope, parse_scopes
+from store.deletion.storage_limits import active_month
 from store.sealing.account_keys import AccountKeys
 from store.sealing.keyring import Keyring
-from store.storage_limits import active_month
-from store.usernames import check_username
 
 
 class AccountExists(ValueError):

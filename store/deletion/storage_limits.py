@@ -1,5 +1,5 @@
 """How long what is not a ward room is kept: unmatched requests, client accounts nobody uses,
-the audit trail and the erasure ledger (store/storage_sweep.py deletes what is past it)."""
+the audit trail and the erasure ledger (store/deletion/storage_sweep.py deletes what is past it)."""
 
 from __future__ import annotations
 

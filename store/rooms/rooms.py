@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from store.access import can_post, can_read_room
-from store.accounts import Account
-from store.booking import Booking
-from store.bookings import Bookings, announce_booking
+from store.accounts.accounts import Account
 from store.clock import from_iso, to_iso
 from store.database import Database
 from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
-from store.hub import Hub, MessagePosted, account_topic, room_topic
+from store.hub.hub import Hub, MessagePosted, account_topic, room_topic
+from store.rooms.booking import Booking
+from store.rooms.bookings import Bookings, announce_booking
 from store.sealing.crypto import decrypt_message, encrypt_message
 from store.sealing.keyring import Keyring
 from store.sealing.room_keys import PendingAccess, RoomKeys

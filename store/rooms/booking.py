@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from store.clock import from_iso
-from store.retention import deletion_date
+from store.deletion.windows import deletion_date
 
 
 class BookingState(StrEnum):
@@ -28,7 +28,7 @@ class Booking:
     ends_at: datetime
     ended_early: bool
     retention_days: int | None  # the client's choice; None = default
-    # Its deletion has begun (store/room_deletion.py): gone for every reader from then on.
+    # Its deletion has begun (store/deletion/room_deletion.py): gone for every reader from then on.
     deleting: bool
 
     @property

@@ -1,5 +1,6 @@
 """The retention task: deletes every ward room past its deletion date, room by room, each in
-short transactions (store/room_deletion.py) so other writers never wait for a whole room."""
+short transactions (store/deletion/room_deletion.py), so other writers never wait for a whole
+room."""
 
 from __future__ import annotations
 
@@ -11,18 +12,18 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
-from store.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
-from store.bookings import announce_booking
 from store.clock import to_iso
 from store.database import Database
-from store.hub import Hub
-from store.room_deletion import begin_room_deletion, finish_room_deletion
-from store.scopes import Scope
+from store.deletion.room_deletion import begin_room_deletion, finish_room_deletion
+from store.hub.hub import Hub
+from store.rooms.booking import BOOKING_SELECT, Booking, BookingState, booking_from_row
+from store.rooms.bookings import announce_booking
 
 if TYPE_CHECKING:
-    from store.storage_sweep import StorageSweep, SweepResult
+    from store.deletion.storage_sweep import StorageSweep, SweepResult
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from store.backup_key import KeyFileError
-from store.backups import BackupFailed, Backups
+from store.backup.backups import BackupFailed, Backups
+from store.backup.key import KeyFileError
 
 log = logging.getLogger(__name__)
 

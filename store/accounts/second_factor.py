@@ -9,14 +9,14 @@ import re
 import pyotp
 
 from store.access import require_scope
-from store.accounts import Account
+from store.accounts.accounts import Account
+from store.accounts.passwords import PasswordVault, one_time_password
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
 from store.audit import AuditTrail
 from store.clock import to_iso
 from store.database import Database
 from store.errors import Invalid, NotFound, NotPermitted
-from store.passwords import PasswordVault, one_time_password
-from store.roles import Role
-from store.scopes import Scope
 from store.sealing.crypto import SealBroken, open_sealed, seal_to
 from store.sealing.keyring import Keyring
 

@@ -8,21 +8,21 @@ from __future__ import annotations
 import aiosqlite
 
 from store.access import require_scope
-from store.accounts import Account, AccountExists, Accounts, NewPassword
-from store.audit import AuditTrail
-from store.database import Database, Transaction
-from store.errors import Invalid, NotFound, NotPermitted
-from store.hub import AccountClosed, Hub, account_topic
-from store.passwords import (
+from store.accounts.accounts import Account, AccountExists, Accounts, NewPassword
+from store.accounts.passwords import (
     MAX_PASSWORD_LENGTH,
     MIN_PASSWORD_LENGTH,
     WeakPassword,
     one_time_password,
 )
-from store.roles import Role
-from store.scopes import Scope
+from store.accounts.roles import Role
+from store.accounts.scopes import Scope
+from store.accounts.usernames import is_valid_username
+from store.audit import AuditTrail
+from store.database import Database, Transaction
+from store.errors import Invalid, NotFound, NotPermitted
+from store.hub.hub import AccountClosed, Hub, account_topic
 from store.sealing.account_keys import AccountKeys
-from store.usernames import is_valid_username
 
 USERNAME_RULE = ("3-32 characters of a-z, 0-9, '.', '_', '-', not starting with '.', "
                  "and not a reserved name")

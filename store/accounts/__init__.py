@@ -1,0 +1,1 @@
+"""Accounts: who someone is, how they prove it, what staff may do."""

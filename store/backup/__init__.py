@@ -1,0 +1,1 @@
+"""Backups (age files to recipients only) and restore."""

@@ -1,0 +1,1 @@
+"""Everything about deleting: retention windows and task, erasure, the ledger, storage limits."""

@@ -1,0 +1,1 @@
+"""Requests, bookings and the ward rooms they open."""
