@@ -135,10 +135,10 @@ async def test_failure_mid_purge_leaves_no_half_deleted_room(services, clock, mo
     assert [await _left(services, i) for i in ids] == [GONE] * 4
 
 
-async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, clock):
-    worlds = await _rooms(services, clock, 3)
-    ids = sorted(w.booking.id for w in worlds)
-    due = worlds[0].ends + 56 * DAY
+async def _purge_killed_in_a_child(services, due, sabotage: str) -> None:
+    """Run the retention task in a child process on the same database at `due`, after
+    `sabotage` (code that makes the child `os._exit(9)` somewhere in the purge), and check it
+    died there: no rollback, no close, as if the server were killed."""
     script = textwrap.dedent("""
         import asyncio, os, sys
         from datetime import datetime
@@ -146,16 +146,7 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
         from store.clock import FrozenClock
         from store.services import Services
 
-        real, calls = store.deletion.room_deletion.record_erasure, []
-
-        async def killed_in_second_room(tx, kind, target_id, at):
-            calls.append(target_id)
-            if len(calls) == 2:
-                os._exit(9)  # no rollback, no close: as if the server were killed
-            await real(tx, kind, target_id, at)
-
-        store.deletion.room_deletion.record_erasure = killed_in_second_room
-
+    """) + textwrap.dedent(sabotage) + textwrap.dedent("""
         async def main():
             clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
             services = await Services.open(sys.argv[1], clock=clock)
@@ -167,6 +158,23 @@ async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, cl
         subprocess.run, [sys.executable, "-c", script, str(services.db.path), due.isoformat()],
         cwd=os.getcwd(), capture_output=True, timeout=60)
     assert done.returncode == 9, done.stderr.decode()
+
+
+async def test_killed_process_mid_purge_leaves_no_half_deleted_room(services, clock):
+    worlds = await _rooms(services, clock, 3)
+    ids = sorted(w.booking.id for w in worlds)
+    due = worlds[0].ends + 56 * DAY
+    await _purge_killed_in_a_child(services, due, """
+        real, calls = store.deletion.room_deletion.record_erasure, []
+
+        async def killed_in_second_room(tx, kind, target_id, at):
+            calls.append(target_id)
+            if len(calls) == 2:
+                os._exit(9)  # no rollback, no close: as if the server were killed
+            await real(tx, kind, target_id, at)
+
+        store.deletion.room_deletion.record_erasure = killed_in_second_room
+    """)
     assert [await _left(services, i) for i in ids] == [GONE, WHOLE, WHOLE]
     clock.set(due)
     assert (await services.retention_task.purge()).rooms == ids[1:]
@@ -325,13 +333,7 @@ async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(servic
     worlds = await _rooms(services, clock, 1)
     booking_id = worlds[0].booking.id
     due = worlds[0].ends + 56 * DAY
-    script = textwrap.dedent("""
-        import asyncio, os, sys
-        from datetime import datetime
-        import store.deletion.room_deletion
-        from store.clock import FrozenClock
-        from store.services import Services
-
+    await _purge_killed_in_a_child(services, due, """
         store.deletion.room_deletion.MESSAGE_BATCH = 1
         real, calls = store.deletion.room_deletion._delete_message_batch, []
 
@@ -342,18 +344,7 @@ async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(servic
             return await real(tx, booking_id)
 
         store.deletion.room_deletion._delete_message_batch = killed_in_second_batch
-
-        async def main():
-            clock = FrozenClock(datetime.fromisoformat(sys.argv[2]))
-            services = await Services.open(sys.argv[1], clock=clock)
-            await services.retention_task.purge()
-
-        asyncio.run(main())
     """)
-    done = await asyncio.to_thread(
-        subprocess.run, [sys.executable, "-c", script, str(services.db.path), due.isoformat()],
-        cwd=os.getcwd(), capture_output=True, timeout=60)
-    assert done.returncode == 9, done.stderr.decode()
 
     # Half deleted on disk: key copies gone and the erasure recorded, yet shown to nobody,
     # even with the wall clock set back before the deletion date.

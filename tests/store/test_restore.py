@@ -76,6 +76,11 @@ def _marker_anywhere(directory: Path, token: str) -> list[str]:
             if any(needle in data for needle in needles)]
 
 
+def _lose_database(services: Services) -> None:
+    """The database and every file SQLite kept beside it are gone (a lost disk)."""
+    for path in (services.db.path, *services.db.path.parent.glob("wardroom.db-*")):
+        path.unlink()
+
 def _hashes(directory: Path) -> dict[str, str]:
     """Every file's hash but the lock file's, which a restore creates empty if missing."""
     return {name: hashlib.sha256(data).hexdigest() for name, data in files_in(directory).items()
@@ -327,8 +332,7 @@ async def test_a_lost_database_needs_an_explicit_restore_without_ledger(
     plan, key = backup_plan(services, tmp_path_factory)
     result = await backups_for(services, plan).take("test")
     await services.close()
-    for path in (services.db.path, *services.db.path.parent.glob("wardroom.db-*")):
-        path.unlink()
+    _lose_database(services)
     backup = plan.destinations[0] / backup_file_name(result.id)
 
     with pytest.raises(LedgerUnavailable, match="--without-ledger"):
@@ -438,8 +442,7 @@ async def test_a_backup_from_before_a_deletion_yields_no_text_even_without_the_l
     result = await backups_for(services, plan).take("test")
     await services.erasure.erase_client(world.admin, "klara", confirm="klara")
     await services.close()
-    for path in (services.db.path, *services.db.path.parent.glob("wardroom.db-*")):
-        path.unlink()
+    _lose_database(services)
 
     await restore(plan.destinations[0] / backup_file_name(result.id), services.db.path, key,
                   clock, "host:test", without_ledger=True)
