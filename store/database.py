@@ -1,44 +1,44 @@
-"""The one owner of the SQLite database: opens it safely, migrates it, serialises access."""
+"""The database every store service uses, whichever engine holds it.
+
+`db` names either a SQLite file (the embedded default, store.backends.sqlite) or, as a
+`postgresql://` URL, a PostgreSQL database that several wardroom nodes share
+(store.backends.postgres). The services write one SQL for both: `?` placeholders and what both
+engines understand alike; the few spellings that differ are rewritten in the PostgreSQL backend
+only, in one place (store.backends.postgres_sql).
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import os
-import sqlite3
-import stat
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager, suppress
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
+from typing import Any, ClassVar
 
 from store.clock import Clock, SystemClock
 
-log = logging.getLogger(__name__)
+Params = Sequence[Any]
+# A result row: items by position (row[0]) and by column name (row["id"]), as both engines'
+# drivers give them.
+Row = Any
 
-Params = Sequence[Any] | dict[str, Any]
-
-# Applied to every connection and read back, because SQLite builds differ in their defaults
-# and a silently ignored pragma would break the deletion promise.
-_PRAGMAS: tuple[tuple[str, str, str], ...] = (
-    ("journal_mode", "WAL", "wal"),
-    ("synchronous", "FULL", "2"),
-    ("foreign_keys", "ON", "1"),
-    ("secure_delete", "ON", "1"),
-)
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class DatabaseError(RuntimeError):
-    """The database could not be opened in the promised safe configuration."""
+    """The database could not be opened in the promised safe configuration, or reached."""
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) of every migration, in order; the number prefix is the version."""
+def is_postgres_url(target: Path | str) -> bool:
+    return str(target).startswith(POSTGRES_SCHEMES)
+
+
+def migrations(package: str = "store.migrations") -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration in `package`, in order; the number prefix is the
+    version. Both engines number alike, so a version means the same schema on either."""
     found = []
-    for entry in resources.files("store.migrations").iterdir():
+    for entry in resources.files(package).iterdir():
         name = entry.name
         if name.endswith(".sql"):
             version = int(name.split("_", 1)[0])
@@ -50,217 +50,80 @@ def migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-class Database:
-    """Owns one aiosqlite connection; every read and write goes through its lock.
-
-    One connection keeps the write path single and ordered; the lock keeps a coroutine's
-    transaction from interleaving with another coroutine's statements on that connection.
-    """
-
-    def __init__(self, path: Path, conn: aiosqlite.Connection, clock: Clock) -> None:
-        self.path = path
-        self.clock = clock
-        self._conn = conn
-        self._lock = asyncio.Lock()
-
-    @classmethod
-    async def open(cls, path: Path | str, clock: Clock | None = None) -> Database:
-        path = Path(path)
-        make_private(path)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        try:
-            conn.row_factory = aiosqlite.Row
-            await apply_pragmas(conn)
-            db = cls(path, conn, clock or SystemClock())
-            await db._migrate()
-        except BaseException:
-            await conn.close()
-            raise
-        return db
-
-    async def close(self) -> None:
-        async with self._lock:
-            await self._checkpoint_locked()
-            await self._conn.close()
-
-    async def _migrate(self) -> None:
-        async with self._lock:
-            row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
-            current = int(row[0])
-            applied = False
-            for version, name, sql in migrations():
-                if version <= current:
-                    continue
-                log.info("applying migration %s", name)
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    for statement in _split_sql(sql):
-                        await self._conn.execute(statement)
-                    await self._conn.execute(f"PRAGMA user_version = {version:d}")
-                    await self._conn.execute("COMMIT")
-                except BaseException:
-                    await self._conn.execute("ROLLBACK")
-                    raise
-                applied = True
-            if applied:
-                # A migration may drop data that must not linger (the minutes of the old access
-                # statistics): the WAL holds the old pages until it is checkpointed.
-                await self._checkpoint_locked()
-
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
-            cursor = await self._conn.execute(sql, params)
-            return list(await cursor.fetchall())
-
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._lock:
-            cursor = await self._conn.execute(sql, params)
-            return await cursor.fetchone()
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        """One statement in its own transaction; returns lastrowid."""
-        async with self.transaction() as tx:
-            return await tx.execute(sql, params)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Transaction]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any error; holds the lock throughout."""
-        async with self._lock:
-            tx = Transaction(self._conn)
-            try:
-                # Inside the try: a task cancelled while BEGIN runs in the connection's thread
-                # must still roll back, or the shared connection stays in its transaction.
-                await self._conn.execute("BEGIN IMMEDIATE")
-                yield tx
-            except BaseException:
-                # Queued after BEGIN, so it runs after it; fails only when BEGIN itself failed.
-                with suppress(sqlite3.OperationalError):
-                    await self._conn.execute("ROLLBACK")
-                raise
-            await self._conn.execute("COMMIT")
-            if tx.erased_personal_data:
-                await self._checkpoint_locked()
-
-    async def checkpoint(self) -> None:
-        async with self._lock:
-            await self._checkpoint_locked()
-
-    async def _checkpoint_locked(self) -> None:
-        """wal_checkpoint(TRUNCATE) until it fully succeeds: an open reader makes it busy."""
-        delay = 0.01
-        while True:
-            cursor = await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            busy, _log_frames, _checkpointed = await cursor.fetchone()
-            if busy == 0:
-                return
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.5)
-
-
-class Transaction:
+class Transaction(ABC):
     """The statements of one open transaction."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self._conn = conn
+    def __init__(self) -> None:
         self.erased_personal_data = False
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        cursor = await self._conn.execute(sql, params)
-        return cursor.lastrowid or 0
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> None: ...
 
-    async def execute_rowcount(self, sql: str, params: Params = ()) -> int:
-        cursor = await self._conn.execute(sql, params)
-        return cursor.rowcount
+    @abstractmethod
+    async def execute_rowcount(self, sql: str, params: Params = ()) -> int: ...
 
-    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        await self._conn.executemany(sql, rows)
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
 
-    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        cursor = await self._conn.execute(sql, params)
-        return list(await cursor.fetchall())
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
-    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        cursor = await self._conn.execute(sql, params)
-        return await cursor.fetchone()
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """An INSERT … RETURNING id (both engines know RETURNING): the new row's id."""
+        row = await self.fetchone(sql, params)
+        assert row is not None, "an INSERT … RETURNING gives its row"
+        return int(row[0])
 
     def mark_erasure(self) -> None:
-        """Personal data was deleted: after COMMIT the WAL is checkpointed and truncated."""
+        """Personal data was deleted: after COMMIT the engine drops what it kept of the old
+        rows (SQLite: the WAL is checkpointed and truncated; PostgreSQL: the tables are
+        vacuumed)."""
         self.erased_personal_data = True
 
 
-def make_private(path: Path) -> None:
-    """Health data is for this server's user only: the file is created 0600 (SQLite gives its
-    -wal and -shm files the same mode), and an existing one readable by others is tightened."""
-    if str(path) == ":memory:":
-        return
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        mode = stat.S_IMODE(path.stat().st_mode)
-        if mode & 0o077:
-            log.warning("database %s was readable by others (mode %o): set to 0600", path, mode)
-            path.chmod(mode & 0o700)
+class Database(ABC):
+    """Every read and write of the store goes through one of these. A transaction holds the
+    database's one write lock from BEGIN to COMMIT, on either engine, so a service that reads
+    and then writes in one transaction sees no other writer in between."""
 
+    backend: ClassVar[str]
+    clock: Clock
+    # The SQLite file; None on PostgreSQL.
+    path: Path | None = None
 
-async def apply_pragmas(conn: aiosqlite.Connection) -> None:
-    for name, value, expected in _PRAGMAS:
-        await conn.execute(f"PRAGMA {name} = {value}")
-        row = await (await conn.execute(f"PRAGMA {name}")).fetchone()
-        actual = str(row[0]).lower()
-        if actual != expected:
-            raise DatabaseError(f"PRAGMA {name} is {actual!r}, wardroom needs {expected!r}")
+    @staticmethod
+    async def open(target: Path | str, clock: Clock | None = None) -> Database:
+        """Open (and migrate) the database `target` names: a postgresql:// URL or a SQLite
+        path. Raises DatabaseError with one line for the operator when that cannot be done."""
+        clock = clock or SystemClock()
+        if is_postgres_url(target):
+            from store.backends.postgres import PostgresDatabase
+            return await PostgresDatabase.connect(str(target), clock)
+        from store.backends.sqlite import SqliteDatabase
+        return await SqliteDatabase.connect(Path(target), clock)
 
+    @abstractmethod
+    async def close(self) -> None: ...
 
-def copy_database(source: Path, target: Path) -> None:
-    """A consistent copy of the whole database `source` into the file `target`, by SQLite's
-    online backup API on a connection of its own; blocking, so callers run it in a worker
-    thread, and the server's connection keeps writing meanwhile (WAL lets a reader and a
-    writer overlap)."""
-    reader = sqlite3.connect(source)
-    try:
-        reader.execute("PRAGMA query_only = ON")
-        copy = sqlite3.connect(target)
-        try:
-            # All pages in one step, i.e. inside one read transaction: a copy made in smaller
-            # steps restarts whenever another connection writes, so under live chat it might
-            # never finish.
-            reader.backup(copy)
-        finally:
-            copy.close()
-    finally:
-        reader.close()
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
 
+    @abstractmethod
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None: ...
 
-async def integrity_problems(path: Path) -> list[str]:
-    """What `PRAGMA integrity_check` finds wrong with a database file nobody has open
-    ([] when it is sound); a file that is not a database at all is one problem."""
-    return await asyncio.to_thread(_integrity_problems, path)
+    @abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """BEGIN … COMMIT, rolled back on any error."""
 
+    async def execute(self, sql: str, params: Params = ()) -> None:
+        """One statement in its own transaction."""
+        async with self.transaction() as tx:
+            await tx.execute(sql, params)
 
-def _integrity_problems(path: Path) -> list[str]:
-    try:
-        conn = sqlite3.connect(path)
-        try:
-            rows = conn.execute("PRAGMA integrity_check").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as error:
-        return [str(error)]
-    problems = [str(row[0]) for row in rows]
-    return [] if problems == ["ok"] else problems
+    @abstractmethod
+    async def checkpoint(self) -> None:
+        """Make what earlier transactions deleted gone from the engine's own files now."""
 
-
-def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, using SQLite's own idea of a complete statement
-    (so a ';' inside a comment, literal or trigger body does not split it)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        if not pending and line.strip().startswith("--"):
-            continue
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    if pending.strip():
-        raise DatabaseError(f"incomplete statement in migration: {pending.strip()[:60]!r}")
-    return statements

@@ -12,12 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pyrage import x25519
 
+from store.backends.sqlite import copy_database
 from store.backup.backups import BackupPlan, Backups
 from store.backup.file import unseal
 from store.backup.file_v1 import BackupHeader, V1Key, chunk_nonce, file_key
 from store.backup.key import add_recipient, generate_identity
 from store.backup.restore import RestoreKeys
-from store.database import copy_database
 from store.services import Services
 
 SITES = ("site-a", "site-b")

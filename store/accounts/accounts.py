@@ -127,9 +127,9 @@ class Accounts:
         if await tx.fetchone("SELECT 1 FROM account WHERE username = ?", (username,)):
             raise AccountExists(username)
         now = self._db.clock.now()
-        account_id = await tx.execute(
+        account_id = await tx.insert(
             "INSERT INTO account (username, role, password_hash, must_change_password,"
-            " language, created_at, active_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " language, created_at, active_month) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (username, role.value, password.hash, int(must_change), language, to_iso(now),
              active_month(now)),
         )

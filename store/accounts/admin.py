@@ -5,8 +5,6 @@ Each operation checks that the actor is staff and writes its audit entry in the 
 
 from __future__ import annotations
 
-import aiosqlite
-
 from store.access import require_scope
 from store.accounts.accounts import Account, AccountExists, Accounts, NewPassword
 from store.accounts.passwords import (
@@ -19,7 +17,7 @@ from store.accounts.roles import Role
 from store.accounts.scopes import Scope
 from store.accounts.usernames import is_valid_username
 from store.audit import AuditTrail
-from store.database import Database, Transaction
+from store.database import Database, Row, Transaction
 from store.errors import Invalid, NotFound, NotPermitted
 from store.hub.hub import AccountClosed, Hub, account_topic
 from store.sealing.account_keys import AccountKeys
@@ -148,7 +146,7 @@ class AccountAdmin:
             await self._audit.record(tx, actor.username, f"user.{action}", target["id"])
         return int(target["id"])
 
-    async def _target(self, tx: Transaction, username: str) -> aiosqlite.Row:
+    async def _target(self, tx: Transaction, username: str) -> Row:
         row = await tx.fetchone("SELECT id, disabled FROM account WHERE username = ?",
                                 (username,))
         if row is None:

@@ -80,8 +80,9 @@ class PublicKeys:
             if await tx.fetchone("SELECT 1 FROM public_key WHERE account_id = ? AND"
                                  " key_data = ?", (actor.id, line)):
                 raise Invalid("key_exists")
-            key_id = await tx.execute(
-                "INSERT INTO public_key (account_id, key_data, created_at) VALUES (?, ?, ?)",
+            key_id = await tx.insert(
+                "INSERT INTO public_key (account_id, key_data, created_at) VALUES (?, ?, ?)"
+                " RETURNING id",
                 (actor.id, line, to_iso(self._db.clock.now())))
             await self._audit.record(tx, _actor(actor), "key.add", actor.id, key_id)
         return PublicKey(key_id, line.split()[0], fingerprint(line),

@@ -121,8 +121,10 @@ class SecondFactors:
                 raise Invalid("the account has no key pair yet: log in again first")
             await tx.execute("DELETE FROM recovery_code WHERE account_id = ?", (actor.id,))
             await tx.execute(
-                "INSERT OR REPLACE INTO second_factor (account_id, secret, last_step,"
-                " enrolled_at) VALUES (?, ?, ?, ?)",
+                "INSERT INTO second_factor (account_id, secret, last_step, enrolled_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET"
+                " secret = excluded.secret, last_step = excluded.last_step,"
+                " enrolled_at = excluded.enrolled_at",
                 (actor.id, _seal_secret(secret, key["public_key"], actor.id), step,
                  to_iso(self._db.clock.now())),
             )

@@ -27,11 +27,12 @@ from store.access import require_scope
 from store.accounts.accounts import Account
 from store.accounts.scopes import Scope
 from store.audit import AuditTrail
+from store.backends.sqlite import copy_database
 from store.backup.file import is_age, seal
 from store.backup.file_v1 import is_v1
 from store.backup.key import BackupRecipients, load_recipients
 from store.clock import Clock
-from store.database import Database, copy_database
+from store.database import Database
 from store.deletion.shredding import shred, shred_database
 from store.errors import Invalid
 

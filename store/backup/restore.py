@@ -34,11 +34,12 @@ from pyrage import x25519
 
 from store.accounts.roles import Role
 from store.audit import AuditTrail
+from store.backends.sqlite import integrity_problems
 from store.backup import file_v1 as backup_file_v1
 from store.backup.backups import backup_id, created_at_of
 from store.backup.file import BackupUnreadable, is_age, unseal
 from store.clock import Clock, from_iso
-from store.database import Database, DatabaseError, Transaction, integrity_problems
+from store.database import Database, DatabaseError, Transaction
 from store.database_lock import holding
 from store.deletion.erasure import delete_client
 from store.deletion.ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
@@ -228,9 +229,10 @@ async def _carry_keys(tx: Transaction, decisions: StandingDecisions) -> None:
         if key_id in carried_keys:
             # Only into the same booking: its id, with the pair's account one of its parties.
             await tx.execute(
-                "INSERT OR REPLACE INTO room_key (booking_id, key_id, sealed) SELECT ?, ?, ?"
+                "INSERT INTO room_key (booking_id, key_id, sealed) SELECT ?, ?, ?"
                 " WHERE EXISTS (SELECT 1 FROM booking b JOIN account_key k ON k.id = ?"
-                " WHERE b.id = ? AND k.account_id IN (b.client_id, b.counsellor_id))",
+                " WHERE b.id = ? AND k.account_id IN (b.client_id, b.counsellor_id))"
+                " ON CONFLICT (booking_id, key_id) DO UPDATE SET sealed = excluded.sealed",
                 (booking_id, key_id, sealed, key_id, booking_id))
 
 

@@ -128,8 +128,9 @@ class PolicyVersions:
             if row is not None and key <= version_key(row["label"]):
                 raise Invalid(f"version {label} is not newer than the current version "
                               f"{row['label']}; nothing was published")
-            version_id = await tx.execute(
-                "INSERT INTO policy_version (label, body, published_at) VALUES (?, ?, ?)",
+            version_id = await tx.insert(
+                "INSERT INTO policy_version (label, body, published_at) VALUES (?, ?, ?)"
+                " RETURNING id",
                 (label, body, to_iso(self._db.clock.now())),
             )
             await self._audit.record(tx, actor.username, "policy.publish", version_id)
@@ -154,8 +155,8 @@ class PolicyVersions:
                                 version: PolicyVersion) -> None:
         """In the caller's transaction, so registration creates account and consent together."""
         await tx.execute(
-            "INSERT OR IGNORE INTO policy_acceptance (account_id, version_id, accepted_at)"
-            " VALUES (?, ?, ?)",
+            "INSERT INTO policy_acceptance (account_id, version_id, accepted_at)"
+            " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (actor.id, version.id, to_iso(self._db.clock.now())),
         )
 

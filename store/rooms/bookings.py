@@ -81,9 +81,9 @@ class Bookings:
                     raise Invalid(f"request {request_id} is not open ({request['status']})")
                 if request["client_id"] != client_row["id"]:
                     raise Invalid(f"request {request_id} belongs to another client")
-            booking_id = await tx.execute(
+            booking_id = await tx.insert(
                 "INSERT INTO booking (client_id, counsellor_id, starts_at, ends_at, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (client_row["id"], counsellor_row["id"], to_iso(starts), to_iso(ends),
                  to_iso(now)))
             await self._keys.create(tx, booking_id, (client_row["id"], counsellor_row["id"]))

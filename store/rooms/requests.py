@@ -76,8 +76,9 @@ class Requests:
                                     " AND status = 'open'", (actor.id,))
             if row[0] >= MAX_OPEN_REQUESTS:
                 raise Invalid("too_many")
-            request_id = await tx.execute(
-                "INSERT INTO request (client_id, body, created_at) VALUES (?, ?, ?)",
+            request_id = await tx.insert(
+                "INSERT INTO request (client_id, body, created_at) VALUES (?, ?, ?)"
+                " RETURNING id",
                 (actor.id, body, to_iso(self._db.clock.now())))
         return await self._get(request_id)
 

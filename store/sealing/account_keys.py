@@ -53,10 +53,10 @@ class AccountKeys:
             code_sealed = seal_to(public_bytes(private), code.encode(),
                                   recovery_code_info(account_id))
             shown = int(recovery_code is not None)
-        return await tx.execute(
+        return await tx.insert(
             "INSERT INTO account_key (account_id, public_key, sealed_by_password,"
             " sealed_by_recovery, recovery_code_sealed, recovery_code_shown, created_on,"
-            " reset_by_staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " reset_by_staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (account_id, public_bytes(private),
              seal_private_key(private, sealing_key, account_id, PASSWORD),
              sealed_recovery, code_sealed, shown, self._today(), int(reset_by_staff)))
@@ -145,8 +145,8 @@ class AccountKeys:
                     info = room_key_info(copy["booking_id"])
                     room_key = open_sealed(old_private, copy["sealed"], info)
                     reopened += await tx.execute_rowcount(
-                        "INSERT OR IGNORE INTO room_key (booking_id, key_id, sealed)"
-                        " VALUES (?, ?, ?)",
+                        "INSERT INTO room_key (booking_id, key_id, sealed)"
+                        " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                         (copy["booking_id"], keys.key_id, seal_to(keys.public, room_key, info)))
                 await tx.execute("DELETE FROM account_key WHERE id = ?", (old_id,))
             await tx.execute(

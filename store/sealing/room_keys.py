@@ -75,7 +75,8 @@ class RoomKeys:
     async def _insert_copy(tx: Transaction, booking_id: int, key_id: int, public: bytes,
                            room_key: bytes) -> None:
         await tx.execute(
-            "INSERT OR REPLACE INTO room_key (booking_id, key_id, sealed) VALUES (?, ?, ?)",
+            "INSERT INTO room_key (booking_id, key_id, sealed) VALUES (?, ?, ?)"
+            " ON CONFLICT (booking_id, key_id) DO UPDATE SET sealed = excluded.sealed",
             (booking_id, key_id, seal_to(public, room_key, room_key_info(booking_id))))
 
     async def open(self, keys: Keyring, booking_id: int) -> bytes | None:

@@ -8,7 +8,8 @@ import stat
 import aiosqlite
 import pytest
 
-from store.database import Database, DatabaseError, _split_sql, apply_pragmas, migrations
+from store.backends.sqlite import _split_sql, apply_pragmas
+from store.database import Database, DatabaseError, migrations
 
 
 async def test_pragmas_are_applied_and_read_back(tmp_path):
@@ -23,7 +24,7 @@ async def test_pragmas_are_applied_and_read_back(tmp_path):
 
 
 async def test_a_pragma_that_does_not_stick_refuses_to_open(tmp_path, monkeypatch):
-    import store.database as database
+    import store.backends.sqlite as database
 
     monkeypatch.setattr(database, "_PRAGMAS", (("secure_delete", "ON", "2"),))
     conn = await aiosqlite.connect(tmp_path / "w.db")
