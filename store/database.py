@@ -91,6 +91,9 @@ class Database(ABC):
 
     backend: ClassVar[str]
     clock: Clock
+    # What `db` named: the SQLite file's path or the PostgreSQL URL (another process opens the
+    # same database with it).
+    target: str
     # The SQLite file; None on PostgreSQL.
     path: Path | None = None
 

@@ -152,7 +152,8 @@ class AccessStatistics:
                 "INSERT INTO screen_view (date, hour, screen, visit) VALUES (?, ?, ?, ?)", views)
             await tx.executemany(
                 "INSERT INTO rare_screen_count (date, screen, views) VALUES (?, ?, 1)"
-                " ON CONFLICT (date, screen) DO UPDATE SET views = views + 1", rare)
+                " ON CONFLICT (date, screen) DO UPDATE SET views = rare_screen_count.views + 1",
+                rare)
 
     async def settle(self) -> None:
         """Wait for the views still being written (before closing the database)."""
@@ -186,14 +187,15 @@ class AccessStatistics:
             "  SELECT date, screen, count(*) AS views FROM screen_view"
             "  WHERE date BETWEEN ?1 AND ?2 GROUP BY date, screen"
             "  UNION ALL SELECT date, screen, views FROM rare_screen_count"
-            "  WHERE date BETWEEN ?1 AND ?2)"
+            "  WHERE date BETWEEN ?1 AND ?2) AS counted"
             " WHERE views >= ?3 ORDER BY date, screen", (*window, MIN_COUNT))
         path_rows = await self._db.fetchall(
             "SELECT source, target, count(*) AS n FROM ("
             "  SELECT LAG(screen) OVER (PARTITION BY visit ORDER BY rowid) AS source,"
-            "         screen AS target FROM screen_view WHERE date BETWEEN ? AND ?)"
+            "         screen AS target FROM screen_view WHERE date BETWEEN ? AND ?) AS step"
             " WHERE source IS NOT NULL AND source != target"
-            " GROUP BY source, target HAVING n >= ? ORDER BY n DESC, source, target LIMIT ?",
+            " GROUP BY source, target HAVING count(*) >= ? ORDER BY n DESC, source, target"
+            " LIMIT ?",
             (*window, MIN_COUNT, TOP_PATHS))
         return StatsReport(
             first_day=window[0], last_day=window[1],

@@ -20,6 +20,7 @@ from store.clock import FrozenClock
 from store.hub.relay import RelayHub, hub_socket_path
 from store.services import Services
 from tests.linked_hubs import Linked, linked_hubs, unlink
+from tests.postgres import throwaway_database
 
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -52,12 +53,29 @@ def fast_vault() -> PasswordVault:
 
 
 @pytest.fixture
-async def services(tmp_path: Path, clock: FrozenClock,
+def backend(request: pytest.FixtureRequest) -> str:
+    """The engine under the `services` of a test: SQLite, unless the folder's conftest runs its
+    tests on both (tests/store, tests/e2e: see tests/postgres.py)."""
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+async def db_target(backend: str, tmp_path: Path) -> AsyncIterator[str]:
+    """What `db` names for this test: a SQLite file in its tmp_path, or a PostgreSQL database
+    of its own."""
+    if backend == "sqlite":
+        yield str(tmp_path / "wardroom.db")
+        return
+    async with throwaway_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def services(db_target: str, clock: FrozenClock,
                    fast_vault: PasswordVault) -> AsyncIterator[Services]:
     # A relay, as `wardroom serve` has: the `wardroom` fixture lets it listen, so `wardroom
     # admin` run locally in a test reaches that server's sessions.
-    opened = await Services.open(tmp_path / "wardroom.db", clock=clock, vault=fast_vault,
-                                 hub=RelayHub())
+    opened = await Services.open(db_target, clock=clock, vault=fast_vault, hub=RelayHub())
     yield opened
     await opened.close()
 
@@ -75,6 +93,7 @@ class RunningServer:
 
     @property
     def db_path(self) -> Path:
+        assert self.services.db.path is not None, "a SQLite test (mark it sqlite_only)"
         return self.services.db.path
 
     async def add_account(self, name: str, role: Role, password: str = PASSWORD,
@@ -91,7 +110,7 @@ class RunningServer:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, host_keys_dir: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, db_target: str, host_keys_dir: Path) -> Settings:
     """Server settings; a test changes some with `@pytest.mark.settings(name=value, ...)`."""
     # The second factor is required for counsellors and staff in production; tests outside
     # tests/sshd_app/test_second_factor*.py log those roles in with a password alone.
@@ -100,7 +119,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, host_keys_dir: Path
     if marker is not None:
         overrides = marker.kwargs
     values = {"second_factor_required": False, **overrides}
-    return Settings(listen="127.0.0.1:0", db=str(tmp_path / "wardroom.db"),
+    return Settings(listen="127.0.0.1:0", db=db_target,
                     host_keys=str(host_keys_dir), **values)
 
 

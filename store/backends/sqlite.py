@@ -39,6 +39,7 @@ class SqliteDatabase(Database):
 
     def __init__(self, path: Path, conn: aiosqlite.Connection, clock: Clock) -> None:
         self.path = path
+        self.target = str(path)
         self.clock = clock
         self._conn = conn
         self._lock = asyncio.Lock()

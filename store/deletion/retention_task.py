@@ -85,7 +85,7 @@ class RetentionTask:
     async def _ended(self, now: datetime) -> list[Booking]:
         # A room whose deletion began is due whatever the clock says: a crashed purge is
         # finished by the next run even after the wall clock was set back.
-        rows = await self._db.fetchall(BOOKING_SELECT + " WHERE b.ends_at <= ? OR b.deleting",
+        rows = await self._db.fetchall(BOOKING_SELECT + " WHERE b.ends_at <= ? OR b.deleting = 1",
                                        (to_iso(now),))
         return [booking_from_row(r) for r in rows]
 

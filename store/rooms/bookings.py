@@ -163,7 +163,8 @@ class Bookings:
         stamp = to_iso(moment)
         row = await self._db.fetchone(
             "SELECT min(t) FROM (SELECT min(starts_at) AS t FROM booking WHERE starts_at > ?"
-            " UNION ALL SELECT min(ends_at) FROM booking WHERE ends_at > ?)", (stamp, stamp))
+            " UNION ALL SELECT min(ends_at) FROM booking WHERE ends_at > ?) AS boundary",
+            (stamp, stamp))
         return from_iso(row[0]) if row and row[0] else None
 
     async def destroy_ended_copies(self, now: datetime) -> int:

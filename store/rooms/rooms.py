@@ -214,7 +214,7 @@ class WardRooms:
         await self._db.execute(
             "INSERT INTO room_read (account_id, booking_id, last_message_id) VALUES (?, ?, ?)"
             " ON CONFLICT (account_id, booking_id) DO UPDATE SET last_message_id ="
-            " max(last_message_id, excluded.last_message_id)",
+            " excluded.last_message_id WHERE excluded.last_message_id > room_read.last_message_id",
             (actor.id, booking_id, message_id))
 
     async def unread_counts(self, actor: Account) -> dict[int, int]:
@@ -226,7 +226,8 @@ class WardRooms:
             if not can_read_room(actor, booking, now):
                 continue
             row = await self._db.fetchone(
-                "SELECT count(*) FROM message m WHERE m.booking_id = ? AND m.sender_id IS NOT ?"
+                "SELECT count(*) FROM message m WHERE m.booking_id = ?"
+                " AND (m.sender_id IS NULL OR m.sender_id != ?)"
                 " AND m.id > coalesce((SELECT last_message_id FROM room_read"
                 " WHERE account_id = ? AND booking_id = ?), 0)",
                 (booking.id, actor.id, actor.id, booking.id))

@@ -181,7 +181,7 @@ class RoomKeys:
     async def status(self, actor: Account) -> SealStatus:
         """Counts only, for staff: how far an upgraded database is sealed."""
         require_scope(actor, Scope.BACKUP, "see the sealing status")
-        rooms = await self._db.fetchone("SELECT count(*) FROM booking WHERE NOT deleting")
+        rooms = await self._db.fetchone("SELECT count(*) FROM booking WHERE deleting = 0")
         accounts = await self._db.fetchone(
             "SELECT count(*) FROM account a WHERE NOT EXISTS (SELECT 1 FROM account_key k"
             " WHERE k.account_id = a.id AND k.retired_on IS NULL)")

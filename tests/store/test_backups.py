@@ -24,6 +24,9 @@ from tests.backup_world import backup_plan, backups_for, files_in, open_backup
 from tests.retention_world import make_world, marker_text, new_token
 from tests.sealed import keys_of, post_as
 
+# SQLite's own files, read byte by byte (PostgreSQL: tests/store/test_postgres_deletion.py).
+pytestmark = pytest.mark.sqlite_only
+
 CHATTERS = 4
 MESSAGES_EACH = 60
 

@@ -9,6 +9,8 @@ import asyncio
 import sqlite3
 from datetime import timedelta
 
+import pytest
+
 from tests.retention_world import (
     ended_room_with_marker,
     files_holding,
@@ -17,6 +19,9 @@ from tests.retention_world import (
     new_token,
     room_secrets,
 )
+
+# SQLite's own files, read byte by byte (PostgreSQL: tests/store/test_postgres_deletion.py).
+pytestmark = pytest.mark.sqlite_only
 
 DAY = timedelta(days=1)
 

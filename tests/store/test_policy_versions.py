@@ -28,10 +28,10 @@ def test_clean_notice():
             clean_notice(bad)
 
 
-async def test_shipped_notice_is_seeded_once(services, tmp_path, clock, fast_vault):
+async def test_shipped_notice_is_seeded_once(services, db_target, clock, fast_vault):
     first = await services.policy.current()
     assert first.label == "1" and first.body_en
-    again = await Services.open(services.db.path, clock=clock, vault=fast_vault)
+    again = await Services.open(db_target, clock=clock, vault=fast_vault)
     try:
         assert (await again.policy.current()).id == first.id
         assert len(await again.db.fetchall("SELECT id FROM policy_version")) == 1

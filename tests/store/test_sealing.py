@@ -37,6 +37,7 @@ async def _copy_of(services, booking_id: int, account_id: int) -> list[bytes]:
     return [bytes(r["sealed"]) for r in rows]
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_no_message_text_reaches_any_database_file(services, clock):
     world = await make_world(services, clock)
     token = new_token()
@@ -75,6 +76,7 @@ async def test_a_message_moved_to_another_room_or_id_does_not_open(services, clo
             decrypt_message(room_key, booking_id, message_id, row["sealed"])
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_booking_end_destroys_the_counsellors_copy_down_to_the_bytes(services, clock):
     world = await make_world(services, clock)
     await _chat(services, world, new_token())
@@ -101,6 +103,7 @@ async def test_a_booking_ended_by_time_loses_the_counsellors_copy(services, cloc
     assert await services.room_keys.open(counsellor_keys, world.booking.id) is None
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_a_password_change_keeps_the_history_and_retires_the_old_seal(services, clock):
     world = await make_world(services, clock)
     await post_as(services, world.client, world.booking.id, "vor der Änderung")
@@ -209,6 +212,7 @@ async def test_a_counsellors_reset_is_given_back_only_by_the_client(services, cl
         world.counsellor, world.booking.id, counsellor_keys)] == ["Hallo"]
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_a_one_time_password_seal_is_destroyed_by_the_first_change(services, clock):
     world = await make_world(services, clock)
     account, one_time = await services.account_admin.add(world.admin, "neu", Role.CLIENT)
@@ -221,6 +225,7 @@ async def test_a_one_time_password_seal_is_destroyed_by_the_first_change(service
     assert files_holding_bytes(services.db.path, [otp_seal]) == []
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_an_upgraded_database_keeps_every_message_and_then_holds_no_text(services,
                                                                                clock):
     """A database from before sealing: argon2 hashes, no key pairs, text in clear. The first

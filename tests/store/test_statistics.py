@@ -104,7 +104,9 @@ async def test_rare_screens_are_counted_without_a_visit_and_small_counts_hidden(
     for _ in range(4):
         services.statistics.record_view(new_visit_id(), "lock")
     await services.statistics.settle()
-    rows = [tuple(r) for r in await services.db.fetchall("SELECT * FROM screen_view")]
+    # Every column but the order of views, SQLite's hidden rowid (a column PostgreSQL shows).
+    rows = [tuple(r) for r in await services.db.fetchall(
+        "SELECT date, hour, screen, visit FROM screen_view")]
     assert rows == [("2026-11-28", 10, "client_home", visit)]  # the hour, not the minute
     counts = {tuple(r) for r in await services.db.fetchall("SELECT * FROM rare_screen_count")}
     assert counts == {("2026-11-28", "register", 1), ("2026-11-28", "objection", 1),

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from store.accounts.roles import Role
 from store.deletion.ledger import ErasureKind, erasures_since
 from store.deletion.storage_limits import LEDGER_DAYS, StorageLimits, months_before
@@ -16,6 +18,7 @@ from tests.retention_world import files_holding, make_world, new_token
 DAY = timedelta(days=1)
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_an_unmatched_request_goes_after_eight_weeks_without_a_trace(services, clock):
     world = await make_world(services, clock)
     token = new_token()
@@ -36,6 +39,7 @@ async def test_an_unmatched_request_goes_after_eight_weeks_without_a_trace(servi
         (e.kind, e.target_id) for e in await erasures_since(services.db)]
 
 
+@pytest.mark.sqlite_only  # reads SQLite's files (PostgreSQL: test_postgres_deletion.py)
 async def test_a_client_without_booking_and_login_for_twelve_months_is_erased(services, clock):
     idle = await services.accounts.create("ida", Role.CLIENT, PASSWORD)
     back = await services.accounts.create("bea", Role.CLIENT, PASSWORD)
