@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sshd_app import __version__
 from sshd_app.config import (
@@ -26,8 +27,13 @@ from store.accounts.passwords import MIN_PASSWORD_LENGTH, PasswordVault, WeakPas
 from store.accounts.roles import Role
 from store.accounts.usernames import InvalidUsername
 from store.clock import Clock
+from store.database import DatabaseError
 from store.database_lock import DatabaseInUse, holding
+from store.hub.hub import Hub
 from store.services import Services
+
+if TYPE_CHECKING:
+    from store.hub.node_bus import NodeBus
 
 log = logging.getLogger("wardroom")
 
@@ -118,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         db, words = _split_admin(argv)
         try:
             settings = load_settings(flags={"db": db})
-            with holding(Path(settings.db)):
+            with holding(settings.db):
                 return asyncio.run(local_admin(settings, words))
         except ConfigError as error:
             print(f"wardroom: {error}", file=sys.stderr)
@@ -126,16 +132,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         except DatabaseInUse as error:
             print(f"wardroom: {error}", file=sys.stderr)
             return 1
+        except DatabaseError as error:
+            print(f"wardroom: {error}", file=sys.stderr)
+            return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "serve":
             settings = load_settings(args.config, flags=_serve_flags(args))
-            with holding(Path(settings.db)):
+            with holding(settings.db):
                 return asyncio.run(serve(settings, demo=args.demo))
         if args.command == "create-admin":
             settings = load_settings(flags={"db": args.db})
-            with holding(Path(settings.db)):
+            with holding(settings.db):
                 return asyncio.run(create_admin(settings, args.name, args.password_stdin))
         if args.command == "config":
             settings = load_settings(args.config, flags=_serve_flags(args))
@@ -159,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseInUse as error:
         print(f"wardroom: {error}", file=sys.stderr)
         return 1
+    except DatabaseError as error:  # a wrong URL, no server, refused credentials
+        print(f"wardroom: {error}", file=sys.stderr)
+        return 2
     parser.error(f"unknown command {args.command}")
     return 2
 
@@ -186,6 +198,7 @@ async def serve(settings: Settings, demo: bool = False) -> int:
     # while this one runs the schedules) and with `wardroom admin` run on the host.
     relay = RelayHub()
     services = await Services.open(settings.db, hub=relay, limits=storage_limits(settings))
+    bus = await link_nodes(relay, services)
     await relay.listen(hub_socket_path(settings.db))
     if demo:
         from sshd_app.demo import DemoRefused, prepare_demo
@@ -195,6 +208,8 @@ async def serve(settings: Settings, demo: bool = False) -> int:
         except DemoRefused as refused:
             print(f"wardroom: {refused}", file=sys.stderr)
             await relay.close()
+            if bus is not None:
+                await bus.close()
             await services.close()
             return 1
         if settings.sources.get("second_factor_required", "default") == "default":
@@ -217,8 +232,20 @@ async def serve(settings: Settings, demo: bool = False) -> int:
         await server.stop()
     finally:
         await relay.close()
+        if bus is not None:
+            await bus.close()
         await services.close()
     return 0
+
+
+async def link_nodes(hub: Hub, services: Services, listens: bool = True) -> NodeBus | None:
+    """On PostgreSQL: link this node's hub with the other nodes' (None on SQLite)."""
+    if services.db.backend != "postgresql":
+        return None
+    from store.hub.node_bus import NodeBus
+
+    return await NodeBus.link(hub, services.db.target, services.rooms.sealed_message,
+                              listens=listens)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -266,6 +293,8 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
     hub = await LinkedHub.to_server_of(settings.db)
     services = await Services.open(settings.db, clock=clock, vault=vault, hub=hub,
                                    limits=storage_limits(settings))
+    # On PostgreSQL the sessions of every node hear it through the database instead.
+    bus = await link_nodes(hub, services, listens=False)
     try:
         operator = Account(id=0, username=f"host:{getpass.getuser()}", role=Role.ADMIN,
                            must_change_password=False, disabled=False, language="en",
@@ -280,6 +309,8 @@ async def local_admin(settings: Settings, words: list[str], *, clock: Clock | No
                              read_line=read_line, settings=settings)
         return await run_admin(words, ctx)
     finally:
+        if bus is not None:
+            await bus.close()
         await services.close()
         if isinstance(hub, LinkedHub):
             await hub.close()

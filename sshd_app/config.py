@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from store.database import is_postgres_url
 from store.deletion.storage_limits import StorageLimits
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ EXPLANATIONS = {
     "public_address": "The address people connect to, HOST or HOST:PORT (for example "
                       "beratung.example:2222), as screens and the notice show it in ssh "
                       "commands; empty: the listen address.",
-    "db": "The SQLite database file; its -wal and -shm files live beside it.",
+    "db": ("The SQLite database file (its -wal and -shm files live beside it), or a "
+           "postgresql:// URL for several nodes on one PostgreSQL database."),
     "host_keys": "Folder of the host keys; missing keys are generated (Ed25519, RSA-4096).",
     "registration": "Whether new clients may register themselves with `ssh register@HOST`.",
     "idle_lock_minutes": "Minutes without input after which a session locks its screen.",
@@ -265,6 +267,9 @@ def load_settings(config_file: str | None = None, flags: dict[str, Any] | None =
 
 
 def default_config_path(db: str) -> Path:
+    """Beside the SQLite file; for a PostgreSQL database, in the working directory."""
+    if is_postgres_url(db):
+        return Path(CONFIG_FILENAME)
     return Path(db).parent / CONFIG_FILENAME
 
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 from sshd_app.login_throttle import LoginThrottle
 from store.hub.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
-from store.hub.wire import carried
+from store.hub.wire import carried, stays_on_its_node
 
 
+@stays_on_its_node
 @carried
 @dataclass(frozen=True)
 class TurnWanted:
@@ -32,6 +33,7 @@ class TurnWanted:
     username: str
 
 
+@stays_on_its_node
 @carried
 @dataclass(frozen=True)
 class TurnGranted:
@@ -42,6 +44,7 @@ class TurnGranted:
     wait: float
 
 
+@stays_on_its_node
 @carried
 @dataclass(frozen=True)
 class TurnDone:

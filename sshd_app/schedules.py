@@ -1,7 +1,8 @@
 """The work a server does on its own, once per database: booking timer, retention, backups.
 
 A single `serve` process runs it beside its sessions; with `--workers N` the parent runs it, so
-it never runs once per worker.
+it never runs once per worker; with several nodes on one PostgreSQL database, the node holding
+the once-only lease runs it (store.once_only).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from sshd_app.commands.backup import backup_plan
 from sshd_app.config import Settings
 from store.backup.backups import Backups
 from store.backup.schedule import BackupSchedule
+from store.once_only import OnceOnly
 from store.services import Services
 
 
@@ -20,13 +22,20 @@ class Schedules:
         self._retention_seconds = settings.retention_interval_minutes * 60
         self.backups = BackupSchedule(
             Backups(services.db, services.audit, backup_plan(settings)))
+        self.once_only = OnceOnly(services.db, self._run, self._halt)
 
     def start(self) -> None:
+        self.once_only.begin()
+
+    async def stop(self) -> None:
+        await self.once_only.end()
+
+    def _run(self) -> None:
         self._services.booking_timer.start()
         self._services.retention_task.start(self._retention_seconds)
         self.backups.start()
 
-    async def stop(self) -> None:
+    async def _halt(self) -> None:
         await self._services.retention_task.stop()
         await self.backups.stop()
         self._services.booking_timer.stop()

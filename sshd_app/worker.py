@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
     install_library_patches()
     # The parent has logged the host keys' fingerprints once already.
     logging.getLogger("sshd_app.host_keys").setLevel(logging.WARNING)
-    with holding(Path(settings.db)):
+    with holding(settings.db):
         return asyncio.run(serve_worker(settings, number, workers, hub_path))
 
 

@@ -12,7 +12,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,12 @@ class Subscription:
         self._hub._remove(self)
 
 
+class Bridge(Protocol):
+    """Carries this node's events to the other nodes on the same database (store.hub.node_bus)."""
+
+    def forward(self, topic: Topic, event: Any) -> None: ...
+
+
 class Hub:
     def __init__(self) -> None:
         # Names this hub (one per process) in events whose effect must end with its process
@@ -102,6 +108,9 @@ class Hub:
         # counts of the one before it, as a reused worker number or pid could.
         self.origin = secrets.randbits(62)
         self._subscriptions: dict[Topic, list[Subscription]] = defaultdict(list)
+        # Set on the one hub of a node that links its processes (the relay, or a single
+        # server's hub) when the node shares a PostgreSQL database with others.
+        self.bridge: Bridge | None = None
 
     def subscribe(self, topic: Topic, listener: Listener) -> Subscription:
         subscription = Subscription(self, topic, listener)
@@ -110,6 +119,12 @@ class Hub:
 
     def publish(self, topic: Topic, event: Any) -> None:
         """Deliver to every listener of the topic, wherever it is."""
+        self.spread(topic, event)
+        if self.bridge is not None:
+            self.bridge.forward(topic, event)
+
+    def spread(self, topic: Topic, event: Any) -> None:
+        """Deliver to every listener of the topic on this node (every process it links)."""
         self.deliver(topic, event)
 
     def deliver(self, topic: Topic, event: Any) -> None:

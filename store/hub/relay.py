@@ -21,10 +21,12 @@ import logging
 import os
 import socket
 import struct
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from store.database import is_postgres_url
 from store.hub.hub import PROCESSES_TOPIC, Hub, ProcessGone, Topic
 from store.hub.wire import WireError, event_frame, frame, frame_event, frame_topic, read_frame
 
@@ -33,10 +35,15 @@ log = logging.getLogger(__name__)
 # sun_path holds 108 bytes; longer paths are reached through their folder (see _reachable).
 _UNIX_PATH_MAX = 100
 _PEER_CREDENTIALS = struct.Struct("3i")  # pid, uid, gid
+_NODE_FOLDER = "wardroom-node-"
 
 
 def hub_socket_path(db_path: Path | str) -> Path:
-    """Where the server serving this database listens for other processes' hubs."""
+    """Where the server serving this database listens for other processes' hubs: beside a
+    SQLite file; for PostgreSQL, which several nodes (even on one host) share, in a private
+    folder of this node's own (its `wardroom admin` reaches the sessions through the database)."""
+    if is_postgres_url(db_path):
+        return Path(tempfile.mkdtemp(prefix=_NODE_FOLDER)) / "hub"
     db = Path(db_path).absolute()
     return db.with_name(db.name + ".hub")
 
@@ -78,7 +85,7 @@ class RelayHub(Hub):
             os.chmod(address, 0o600)
         self.path = path
 
-    def publish(self, topic: Topic, event: Any) -> None:
+    def spread(self, topic: Topic, event: Any) -> None:
         self.deliver(topic, event)
         if self._links:
             self._send(event_frame(topic, event), source=None)
@@ -105,6 +112,9 @@ class RelayHub(Hub):
         if self.path is not None:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
+            if self.path.parent.name.startswith(_NODE_FOLDER):
+                with contextlib.suppress(OSError):
+                    self.path.parent.rmdir()
             self.path = None
 
     def _ready_event(self, worker: int) -> asyncio.Event:
@@ -146,8 +156,11 @@ class RelayHub(Hub):
                     continue
                 topic = frame_topic(payload)
                 self._send(frame(payload), source=writer)
-                if self.listeners(topic):
-                    self.deliver(topic, frame_event(payload))
+                if self.listeners(topic) or self.bridge is not None:
+                    event = frame_event(payload)
+                    self.deliver(topic, event)
+                    if self.bridge is not None:
+                        self.bridge.forward(topic, event)
         except (WireError, ConnectionError) as error:
             log.error("hub link of worker %d dropped: %s", self._links.get(writer, -1), error)
         finally:
@@ -195,6 +208,8 @@ class LinkedHub(Hub):
     @classmethod
     async def to_server_of(cls, db_path: Path | str) -> Hub:
         """Linked to the server serving this database if one runs, else a hub of its own."""
+        if is_postgres_url(db_path):
+            return Hub()
         path = hub_socket_path(db_path)
         try:
             return await cls.connect(path, listens=False)

@@ -28,6 +28,7 @@ WIRE_TYPES: dict[str, type] = {cls.__name__: cls for cls in (
     MessagePosted, BookingChanged, PresenceChanged, PresenceMoved, ProcessGone, AccountClosed,
     SealedMessage)}
 EventType = TypeVar("EventType", bound=type)
+NODE_LOCAL_TYPES: set[str] = set()
 _LENGTH = struct.Struct("!I")
 # A message is at most 4,000 characters; a frame far beyond that is a fault, not an event.
 MAX_FRAME = 1 << 20
@@ -45,13 +46,24 @@ def carried(cls: EventType) -> EventType:
     return cls
 
 
+def stays_on_its_node(cls: EventType) -> EventType:
+    """Class decorator: events of this type link the processes of one node only and never
+    cross to other nodes (the login turns, which each node's own keeper grants)."""
+    NODE_LOCAL_TYPES.add(cls.__name__)
+    return cls
+
+
 def frame(payload: dict[str, Any]) -> bytes:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return _LENGTH.pack(len(body)) + body
 
 
 def event_frame(topic: Topic, event: Any) -> bytes:
-    return frame({"topic": list(topic), "event": _plain(event)})
+    return frame(event_payload(topic, event))
+
+
+def event_payload(topic: Topic, event: Any) -> dict[str, Any]:
+    return {"topic": list(topic), "event": _plain(event)}
 
 
 async def read_frame(reader: asyncio.StreamReader) -> dict[str, Any] | None:

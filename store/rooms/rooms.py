@@ -104,6 +104,16 @@ class WardRooms:
         """Whether the actor may post in this room now (the screen shows it read-only if not)."""
         return can_post(actor, booking, self._db.clock.now())
 
+    async def sealed_message(self, message_id: int) -> SealedMessage | None:
+        """A stored message as the hub carries it (still sealed), for a node that heard only
+        its id from another node; None once it is deleted."""
+        row = await self._db.fetchone(_SELECT + " WHERE m.id = ?", (message_id,))
+        if row is None:
+            return None
+        return SealedMessage(row["id"], row["booking_id"], row["sender_role"], row["sender"],
+                             from_iso(row["sent_at"]),
+                             base64.b64encode(row["sealed"]).decode())
+
     async def history(self, actor: Account, booking_id: int, keys: Keyring,
                       before_id: int | None = None, limit: int = PAGE_SIZE) -> list[Message]:
         """One page of messages, oldest first, ending just before `before_id`."""
