@@ -23,15 +23,14 @@ Params = Sequence[Any]
 # drivers give them.
 Row = Any
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
 
 class DatabaseError(RuntimeError):
     """The database could not be opened in the promised safe configuration, or reached."""
 
 
 def is_postgres_url(target: Path | str) -> bool:
-    return str(target).startswith(POSTGRES_SCHEMES)
+    # "postgresql:/" too: a URL that went through Path() on its way lost one slash.
+    return str(target).startswith(("postgresql:/", "postgres:/"))
 
 
 def migrations(package: str = "store.migrations") -> list[tuple[int, str, str]]:

@@ -129,7 +129,7 @@ async def wardroom(settings: Settings, services: Services,
     server = WardroomServer(settings, services)
     relay = services.hub
     assert isinstance(relay, RelayHub)
-    await relay.listen(hub_socket_path(services.db.path))
+    await relay.listen(hub_socket_path(services.db.target))
     await server.start()
     yield RunningServer(server, services, clock, settings)
     await server.stop()

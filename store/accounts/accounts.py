@@ -235,7 +235,8 @@ class Accounts:
         only when the month changes."""
         month = active_month(self._db.clock.now())
         await self._db.execute("UPDATE account SET active_month = ? WHERE id = ?"
-                               " AND active_month IS NOT ?", (month, account_id, month))
+                               " AND (active_month IS NULL OR active_month != ?)",
+                               (month, account_id, month))
 
     async def set_language(self, account_id: int, language: str) -> None:
         if language not in ("de", "en"):

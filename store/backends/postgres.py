@@ -14,9 +14,13 @@ on any node. Reads outside a transaction run side by side.
 from __future__ import annotations
 
 import logging
+import os
 import re
+import subprocess
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
@@ -40,6 +44,24 @@ PERSONAL_TABLES = ("message", "room_key", "account_key", "room_read", "booking",
 
 CONNECT_TIMEOUT = 10.0
 POOL_SIZE = 8
+
+
+def dump_database(url: str, target: Path) -> None:
+    """pg_dump of the whole database into the file `target` (custom format, one consistent
+    snapshot); blocking, so callers run it in a worker thread. The password goes to pg_dump
+    in its environment, never on its command line, which other users can read."""
+    parts = urlsplit(url)
+    env = dict(os.environ)
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+        netloc = parts.netloc.rsplit("@", 1)
+        user = netloc[0].split(":", 1)[0]
+        parts = parts._replace(netloc=f"{user}@{netloc[1]}")
+    done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}",
+                           f"--dbname={urlunsplit(parts)}"],
+                          env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise OSError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1:]}")
 
 
 def redacted(url: str) -> str:

@@ -27,6 +27,7 @@ from store.access import require_scope
 from store.accounts.accounts import Account
 from store.accounts.scopes import Scope
 from store.audit import AuditTrail
+from store.backends.postgres import dump_database
 from store.backends.sqlite import copy_database
 from store.backup.file import is_age, seal
 from store.backup.file_v1 import is_v1
@@ -162,13 +163,19 @@ class Backups:
         name = backup_file_name(result.id)
         if any((place / name).exists() for place in self.plan.destinations):
             raise BackupFailed(f"backup {result.id} exists already: one backup per second")
-        # Beside the database, which already holds the same data with the same protection.
-        fd, snapshot_name = tempfile.mkstemp(dir=self._db.path.parent,
-                                             prefix=f".{self._db.path.name}.snapshot-")
+        # Beside a SQLite database, which already holds the same data with the same
+        # protection; a PostgreSQL dump goes to this user's private temporary file.
+        where = self._db.path
+        fd, snapshot_name = tempfile.mkstemp(
+            dir=where.parent if where else None,
+            prefix=f".{where.name}.snapshot-" if where else ".wardroom-dump-")
         os.close(fd)
         snapshot = Path(snapshot_name)
         try:
-            copy_database(self._db.path, snapshot)
+            if where is not None:
+                copy_database(where, snapshot)
+            else:
+                dump_database(self._db.target, snapshot)
             for place in self.plan.destinations:
                 try:
                     _write_new(place / name, lambda out: seal(snapshot, out, recipients))

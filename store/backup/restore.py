@@ -39,7 +39,7 @@ from store.backup import file_v1 as backup_file_v1
 from store.backup.backups import backup_id, created_at_of
 from store.backup.file import BackupUnreadable, is_age, unseal
 from store.clock import Clock, from_iso
-from store.database import Database, DatabaseError, Transaction
+from store.database import Database, DatabaseError, Transaction, is_postgres_url
 from store.database_lock import holding
 from store.deletion.erasure import delete_client
 from store.deletion.ledger import ErasureEntry, ErasureKind, erasures_since, record_erasure
@@ -113,6 +113,11 @@ def aside_path(db_path: Path) -> Path:
 
 async def restore(backup: Path, db_path: Path, keys: RestoreKeys, clock: Clock,
                   actor_name: str, *, without_ledger: bool = False) -> RestoreReport:
+    if is_postgres_url(db_path):
+        # Not yet built: a PostgreSQL backup is a sealed pg_dump, opened with `age -d` and
+        # loaded with pg_restore by hand (docs/backup-runbook.md), without the ledger replay.
+        raise Invalid("wardroom restore works on SQLite databases only; restore a PostgreSQL "
+                      "backup by hand as docs/backup-runbook.md describes")
     created_at = created_at_of(backup)
     if created_at is None:
         raise Invalid(f"{backup.name} is not named like a backup (wardroom-<id>.backup, the id "

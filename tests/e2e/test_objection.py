@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from store.accounts.roles import Role
 from tests.conftest import PASSWORD
 from tests.retention_world import (
@@ -33,6 +35,7 @@ async def _to_objection(client: TerminalClient) -> None:
     await client.wait_for("Zur Bestätigung Ihren Benutzernamen")
 
 
+@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_objection_erases_everything_and_ends_every_session(wardroom):
     office = await wardroom.add_account("office", Role.ADMIN)
     klara = await wardroom.add_account("klara", Role.CLIENT)

@@ -6,6 +6,8 @@ import json
 import logging
 from datetime import timedelta
 
+import pytest
+
 from store.accounts.roles import Role
 from store.statistics import new_visit_id
 from tests.conftest import PASSWORD
@@ -45,6 +47,7 @@ async def _stats(wardroom, options: str = "") -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_scripted_visit_is_counted_and_anonymous(wardroom):
     accounts = [await wardroom.add_account("carla", Role.CLIENT),
                 await wardroom.add_account("conrad", Role.COUNSELLOR),

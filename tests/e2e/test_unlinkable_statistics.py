@@ -67,6 +67,7 @@ def _same_grain(moment: datetime, example: tuple) -> tuple:
     return (local.date().isoformat(), str(local.hour))
 
 
+@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
     caplog.set_level(logging.INFO)
     services, clock = wardroom.services, wardroom.clock

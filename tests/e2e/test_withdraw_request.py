@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from store.accounts.roles import Role
 from store.deletion.ledger import ErasureKind, erasures_since
 from tests.conftest import PASSWORD
@@ -17,6 +19,7 @@ def _request_marker(token: str) -> str:
     return f"{token}-START " + "Schmerzen nach der Operation. " * 50 + f"{token}-END"
 
 
+@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_withdrawing_from_the_overview_leaves_no_bytes(wardroom):
     klara = await wardroom.add_account("klara", Role.CLIENT)
     services = wardroom.services

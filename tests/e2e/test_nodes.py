@@ -1,0 +1,132 @@
+"""Two `wardroom serve` nodes, on different ports, on one PostgreSQL database: what happens on
+one reaches the sessions of the other live, and the survivor of a SIGKILL takes over the work
+that runs once (store/once_only.py, store/hub/node_bus.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncssh
+import pytest
+
+from store.accounts.passwords import PasswordVault
+from store.accounts.roles import Role
+from store.clock import SystemClock
+from store.once_only import RETRY_SECONDS
+from store.services import Services
+from tests.conftest import PASSWORD
+from tests.e2e.test_workers import CONFIG, ROOM_OF_CLIENT, ROOM_OF_COUNSELLOR
+from tests.postgres import throwaway_database
+from tests.sealed import codes_noted
+from tests.server_process import ServerProcess
+from tests.sshclient import TerminalClient, connect
+
+LEASE_TAKEN = b"this node runs the once-only work"
+
+
+@dataclass
+class Nodes:
+    a: ServerProcess
+    b: ServerProcess
+
+
+@pytest.fixture
+async def two_nodes(tmp_path: Path, host_keys_dir: Path,
+                    fast_vault: PasswordVault) -> AsyncIterator[Nodes]:
+    async with throwaway_database() as url:
+        services = await Services.open(url, clock=SystemClock(), vault=fast_vault)
+        office = await services.accounts.create("office", Role.ADMIN, PASSWORD)
+        current = await services.policy.current()
+        for name, role in (("klara", Role.CLIENT), ("bernd", Role.COUNSELLOR)):
+            await services.policy.accept(await services.accounts.create(name, role, PASSWORD),
+                                         current)
+        await services.bookings.create(office, "klara", "bernd", weeks=2)
+        await codes_noted(services)
+        await services.close()
+        config = tmp_path / "w.toml"
+        config.write_text(CONFIG)
+        a = ServerProcess(url, host_keys_dir, "--config", str(config), "--workers", "1")
+        await a.start()
+        # A started first, so it holds the lease: wait for it, so B surely does not.
+        await _logged(a, LEASE_TAKEN, timeout=10)
+        b = ServerProcess(url, host_keys_dir, "--config", str(config), "--workers", "1")
+        await b.start()
+        try:
+            yield Nodes(a, b)
+        finally:
+            await a.stop()
+            await b.stop()
+
+
+async def _logged(node: ServerProcess, needle: bytes, timeout: float) -> None:
+    for _ in range(int(timeout / 0.1)):
+        if needle in node.log:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{needle!r} not logged:\n{node.log.decode(errors='replace')}")
+
+
+async def _in_room(nodes: Nodes) -> tuple[TerminalClient, TerminalClient]:
+    """klara in her room on node A, bernd in his on node B."""
+    client = await connect(nodes.a.port, "klara", PASSWORD)
+    await client.wait_for(ROOM_OF_CLIENT)
+    counsellor = await connect(nodes.b.port, "bernd", PASSWORD)
+    await counsellor.wait_for("klara")
+    counsellor.send("\r")
+    await counsellor.wait_for(ROOM_OF_COUNSELLOR)
+    return client, counsellor
+
+
+async def test_a_message_posted_on_one_node_appears_live_on_the_other(two_nodes):
+    client, counsellor = await _in_room(two_nodes)
+    try:
+        await client.wait_for("ist jetzt im Zimmer")  # presence crossed too
+        client.send("Guten Morgen von Knoten A\r")
+        await counsellor.wait_for("Guten Morgen von Knoten A")
+        counsellor.send("Antwort von Knoten B\r")
+        await client.wait_for("Antwort von Knoten B")
+    finally:
+        await client.close()
+        await counsellor.close()
+
+
+async def test_booking_end_on_one_node_removes_the_counsellors_room_on_the_other(two_nodes):
+    client, counsellor = await _in_room(two_nodes)
+    try:
+        async with asyncssh.connect("127.0.0.1", two_nodes.a.port, username="office",
+                                    password=PASSWORD, known_hosts=None, client_keys=[],
+                                    agent_path=None) as staff:
+            result = await staff.run("admin booking end 1", check=False)
+        assert result.exit_status == 0, result.stderr
+        screen = await counsellor.wait_for("keinen Zugriff mehr")
+        assert ROOM_OF_COUNSELLOR not in screen
+        await client.wait_for("nur noch lesbar")
+    finally:
+        await client.close()
+        await counsellor.close()
+
+
+async def test_after_a_sigkill_the_other_node_serves_on_and_takes_over_the_once_only_work(
+        two_nodes):
+    client, counsellor = await _in_room(two_nodes)
+    try:
+        await client.wait_for("ist jetzt im Zimmer")
+        assert LEASE_TAKEN not in two_nodes.b.log
+        two_nodes.a.signal(signal.SIGKILL)
+        await two_nodes.a.wait()
+        # klara's session died with A: B forgets it once A's lock is gone.
+        await counsellor.wait_for("ist gerade nicht im Zimmer")
+        await _logged(two_nodes.b, LEASE_TAKEN, timeout=RETRY_SECONDS + 15)
+        # B still serves: klara comes back through it, and the room is live.
+        await client.close()
+        client = await connect(two_nodes.b.port, "klara", PASSWORD)
+        await client.wait_for(ROOM_OF_CLIENT)
+        client.send("Wieder da, über Knoten B\r")
+        await counsellor.wait_for("Wieder da, über Knoten B")
+    finally:
+        await client.close()
+        await counsellor.close()
