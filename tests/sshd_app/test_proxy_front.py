@@ -84,6 +84,27 @@ async def test_the_per_address_limit_counts_the_headers_client_not_the_balancer(
 
 
 @TRUSTING_US
+@pytest.mark.parametrize("how", ["with-ssh-in-one-write", "byte-by-byte"])
+async def test_the_header_may_arrive_in_any_pieces(wardroom, how):
+    header = v2_header(CLIENT, 40001)
+    loop = asyncio.get_running_loop()
+    if how == "byte-by-byte":
+        sock = await connected_socket(wardroom.port, b"")
+        for byte in header:
+            await loop.sock_sendall(sock, bytes([byte]))
+            await asyncio.sleep(0.005)
+    else:
+        sock = await connected_socket(wardroom.port, header + b"SSH-2.0-OpenSSH_9.9\r\n")
+    try:
+        async with asyncio.timeout(10):
+            assert (await loop.sock_recv(sock, 64)).startswith(BANNER)
+        await asyncio.sleep(0.1)
+        assert wardroom.server.gate.pending(CLIENT) == 1
+    finally:
+        sock.close()
+
+
+@TRUSTING_US
 async def test_a_local_header_is_the_balancers_own_check_and_keeps_its_address(wardroom,
                                                                             caplog):
     caplog.set_level(logging.INFO)
