@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sshd_app.proxy_protocol import (
     BadProxyHeader,
@@ -28,7 +28,13 @@ HEADER_TIMEOUT_SECONDS = 5.0
 UNKNOWN_PEER: Peer = ("?", 0)
 
 
-def client_peer(source: asyncio.BaseTransport | Any) -> Peer:
+class _WithExtraInfo(Protocol):
+    """A transport or an asyncssh connection."""
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any: ...
+
+
+def client_peer(source: _WithExtraInfo) -> Peer:
     """The client's address and port of a transport or an asyncssh connection: the one a
     trusted balancer named, else the socket's peer."""
     peer = source.get_extra_info("peername")
@@ -57,7 +63,7 @@ class ProxyFront(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment]
+        self._transport = cast(asyncio.Transport, transport)
         self._peer = client_peer(transport)
         if self._trusted.trusts(self._peer[0]):
             self._awaiting_header = True
