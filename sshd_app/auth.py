@@ -12,6 +12,7 @@ import asyncssh
 
 from sshd_app.asyncssh_compat import PublicKeyCheck, wrap_public_key_check
 from sshd_app.edge_texts import in_both_languages
+from sshd_app.proxy_front import client_peer
 from sshd_app.server import USER_SIGNATURE_ALGS
 from sshd_app.session import WardroomSession
 from store.accounts.accounts import Account, Login
@@ -84,9 +85,8 @@ class WardroomSSHServer(asyncssh.SSHServer):
     # -- connection lifecycle -------------------------------------------------------------
     def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
         self._conn = conn
-        peer = conn.get_extra_info("peername")
-        self._peername = peer or ("?", 0)
-        self.peer = peer[0] if peer else "?"
+        self._peername = client_peer(conn)
+        self.peer = self._peername[0]
         self._server.connection_opened(self)
         self._hold_signed_keys_for_code(conn)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from sshd_app.proxy_protocol import trusted_networks
 from store.database import is_postgres_url
 from store.deletion.storage_limits import StorageLimits
 
@@ -57,6 +58,7 @@ class Settings:
     backup_interval_hours: int = 24
     backup_max_age_days: int = 56
     workers: int = min(os.cpu_count() or 1, MAX_WORKERS)
+    trusted_proxies: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
     config_file: str | None = field(default=None, repr=False, compare=False)
 
@@ -118,6 +120,9 @@ EXPLANATIONS = {
     "backup_max_age_days": "Days after which a backup is deleted (at most 56, 8 weeks).",
     "workers": "Server processes sharing the port, so that sessions use every core "
                f"(at most {MAX_WORKERS}).",
+    "trusted_proxies": "Load balancers (addresses or CIDR networks) that must begin each "
+                       "connection with a PROXY protocol v2 header naming the client; "
+                       "empty: none, and any PROXY header is refused.",
 }
 # Defaults that depend on the machine: the docs say how they are found, not this one's value.
 MACHINE_DEFAULTS = {"workers": "the number of cores"}
@@ -125,6 +130,8 @@ MACHINE_DEFAULTS = {"workers": "the number of cores"}
 SETTING_NAMES = tuple(f.name for f in fields(Settings) if f.name not in ("sources", "config_file"))
 # SPEC: a connection gets at most 30 s to log in.
 _MAXIMA = {"login_timeout_seconds": 30, "backup_max_age_days": 56, "workers": MAX_WORKERS}
+# IPv6 addresses hold ':', so this list is joined by ',' in the environment.
+_ENV_LIST_SEPARATORS = {"trusted_proxies": ","}
 
 
 def storage_limits(settings: Settings) -> StorageLimits:
@@ -164,7 +171,10 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
     kind = _kind(name)
     try:
         if kind is tuple:
-            return _coerce_list(value, typed)
+            items = _coerce_list(value, typed, _ENV_LIST_SEPARATORS.get(name, os.pathsep))
+            if name == "trusted_proxies":
+                trusted_networks(items)
+            return items
         if typed and type(value) is not kind:
             raise TypeError(value)
         if kind is bool:
@@ -193,14 +203,15 @@ def _coerce(name: str, value: Any, typed: bool, label: str) -> Any:
         raise ConfigError(f"{label}: bad value {value!r}, expected {_expected(name)}") from error
 
 
-def _coerce_list(value: Any, typed: bool) -> tuple[str, ...]:
-    """A TOML array of texts; from the environment or a flag, texts joined by ':' like PATH."""
+def _coerce_list(value: Any, typed: bool, separator: str) -> tuple[str, ...]:
+    """A TOML array of texts; from the environment or a flag, texts joined by `separator`
+    (':' like PATH for paths)."""
     if typed:
         items = value
     else:
         # An empty variable is the empty list (the default), not a list of one empty path.
         text = str(value)
-        items = text.split(os.pathsep) if text else []
+        items = text.split(separator) if text else []
     if not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
         raise TypeError(value)
     return tuple(items)
@@ -208,6 +219,8 @@ def _coerce_list(value: Any, typed: bool) -> tuple[str, ...]:
 
 def _expected(name: str) -> str:
     kind = _kind(name)
+    if name == "trusted_proxies":
+        return "a list of IP addresses or networks such as \"10.0.0.0/24\""
     if kind is tuple:
         return "a list of non-empty texts"
     if kind is bool:

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
+from sshd_app.proxy_front import ProxyFront, client_peer
+from sshd_app.proxy_protocol import TrustedProxies
 from store.hub.hub import EDGE_TOPIC, PROCESSES_TOPIC, Hub, ProcessGone
 from store.hub.wire import carried
 
@@ -137,17 +139,22 @@ class ConnectionGate:
 class GatedListener:
     """Handed to asyncssh as the `tunnel` of its listener, so wardroom owns the listening socket
     and asks the gate before asyncssh sees a connection. `reuse_port`: the workers of
-    `serve --workers N` listen on the same port and the kernel spreads connections over them."""
+    `serve --workers N` listen on the same port and the kernel spreads connections over them.
+    Every connection passes the PROXY front first (sshd_app.proxy_front), so that the gate
+    counts the client a trusted balancer names, and never a PROXY header from anyone else."""
 
-    def __init__(self, gate: ConnectionGate, reuse_port: bool = False) -> None:
+    def __init__(self, gate: ConnectionGate, trusted: TrustedProxies,
+                 reuse_port: bool = False) -> None:
         self._gate = gate
+        self._trusted = trusted
         self._reuse_port = reuse_port
 
     async def create_server(self, session_factory: Callable[[str, int], Any], listen_host: str,
                             listen_port: int) -> asyncio.Server:
         loop = asyncio.get_running_loop()
         return await loop.create_server(
-            lambda: _GatedConnection(self._gate, session_factory),
+            lambda: ProxyFront(self._trusted,
+                               lambda: _GatedConnection(self._gate, session_factory)),
             listen_host, listen_port, reuse_address=True, reuse_port=self._reuse_port)
 
     def close(self) -> None:
@@ -168,7 +175,7 @@ class _GatedConnection(asyncio.Protocol):
         self._peer: Peer = ("?", 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._peer = transport.get_extra_info("peername") or ("?", 0)
+        self._peer = client_peer(transport)
         if not self._gate.admit(self._peer):
             log.warning("connection refused from %s: too many connections", self._peer[0])
             cast(asyncio.WriteTransport, transport).write(REFUSAL)

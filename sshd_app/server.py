@@ -18,6 +18,7 @@ from sshd_app.host_keys import ensure_host_keys
 from sshd_app.idle_watch import IdleWatch
 from sshd_app.login_throttle import LoginThrottle
 from sshd_app.login_turns import LoginTurns, TurnKeeper
+from sshd_app.proxy_protocol import TrustedProxies
 from sshd_app.registration_limit import RegistrationLimit
 from sshd_app.schedules import Schedules
 from store.services import Services
@@ -121,7 +122,8 @@ class WardroomServer:
             self.settings.host,
             self.settings.port,
             # wardroom listens itself, so the gate refuses a flood before any key exchange.
-            tunnel=GatedListener(self.gate, reuse_port=self.worker is not None),
+            tunnel=GatedListener(self.gate, TrustedProxies(self.settings.trusted_proxies),
+                                 reuse_port=self.worker is not None),
             server_host_keys=_host_keypairs(keys),
             kex_algs=list(kex),
             encryption_algs=list(CIPHERS),

@@ -94,6 +94,9 @@ def test_every_wardroom_env_var_is_read(tmp_path):
     ("listen = \"no-port\"\n", "listen"),
     ("db = \"\"\n", "db"),
     ("listen = \n", "not valid TOML"),
+    ("trusted_proxies = \"10.0.0.0/8\"\n", "trusted_proxies"),  # a list, not a text
+    ("trusted_proxies = [\"10.0.0.1/8\"]\n", "trusted_proxies"),  # host bits: a typo?
+    ("trusted_proxies = [\"haproxy.internal\"]\n", "trusted_proxies"),  # no names
 ])
 def test_bad_file_names_the_key(tmp_path, toml, named):
     config = tmp_path / "w.toml"
@@ -112,10 +115,28 @@ def test_bad_file_names_the_key(tmp_path, toml, named):
     ({"WARDROOM_WORKERS": "0"}, "WARDROOM_WORKERS"),
     ({"WARDROOM_PUBLIC_ADDRESS": "host; rm -rf"}, "WARDROOM_PUBLIC_ADDRESS"),
     ({"WARDROOM_PUBLIC_ADDRESS": "user@host:22"}, "WARDROOM_PUBLIC_ADDRESS"),
+    ({"WARDROOM_TRUSTED_PROXIES": "10.0.0.0/8:10.1.0.0/16"}, "WARDROOM_TRUSTED_PROXIES"),
+    ({"WARDROOM_TRUSTED_PROXIES": "10.0.0.0/8,"}, "WARDROOM_TRUSTED_PROXIES"),
 ])
 def test_bad_env_names_the_variable(env, named):
     with pytest.raises(ConfigError, match=named):
         load_settings(environ=env)
+
+
+def test_trusted_proxies_are_joined_by_commas_in_the_environment():
+    # IPv6 addresses hold ':', the separator of the other lists.
+    settings = load_settings(environ={"WARDROOM_TRUSTED_PROXIES": "10.0.0.0/8,2001:db8::1"})
+    assert settings.trusted_proxies == ("10.0.0.0/8", "2001:db8::1")
+
+
+async def test_serve_with_a_bad_trusted_proxy_exits_2_before_anything(tmp_path, host_keys_dir):
+    code, out, err = await _wardroom("serve", "--listen", f"127.0.0.1:{free_port()}", "--db",
+                                     str(tmp_path / "w.db"), "--host-keys", str(host_keys_dir),
+                                     env={"WARDROOM_TRUSTED_PROXIES": "10.0.0.300"})
+    assert (code, out) == (2, "")
+    assert err == ("wardroom: WARDROOM_TRUSTED_PROXIES: bad value '10.0.0.300', expected a "
+                   "list of IP addresses or networks such as \"10.0.0.0/24\"\n")
+    assert not (tmp_path / "w.db").exists()
 
 
 def test_a_named_file_that_is_missing_is_an_error(tmp_path):
