@@ -1,6 +1,7 @@
 """Two `wardroom serve` nodes, on different ports, on one PostgreSQL database: what happens on
-one reaches the sessions of the other live, and the survivor of a SIGKILL takes over the work
-that runs once (store/once_only.py, store/hub/node_bus.py)."""
+one reaches the sessions of the other live, the survivor of a SIGKILL takes over the work that
+runs once (store/once_only.py, store/hub/node_bus.py), and a node refuses a PROXY header from
+an address it does not trust (sshd_app/proxy_front.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.postgres import throwaway_database
 from tests.sealed import codes_noted
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
+from tests.sshd_app.proxy_headers import connected_socket, everything_until_closed, v2_header
 
 LEASE_TAKEN = b"this node runs the once-only work"
 
@@ -130,3 +132,14 @@ async def test_after_a_sigkill_the_other_node_serves_on_and_takes_over_the_once_
     finally:
         await client.close()
         await counsellor.close()
+
+
+async def test_a_node_refuses_a_proxy_header_from_an_untrusted_address(two_nodes):
+    # The nodes trust no balancer (trusted_proxies is empty): a header is an attack, not an
+    # address. The SSH banner went out as the connection opened; nothing follows it.
+    sock = await connected_socket(two_nodes.b.port, v2_header("203.0.113.7", 40001))
+    received = await everything_until_closed(sock)
+    assert received.startswith(b"SSH-2.0-") and received.count(b"\n") == 1
+    await _logged(two_nodes.b, b"a PROXY header from an address not in trusted_proxies",
+                  timeout=5)
+    assert b"203.0.113.7" not in two_nodes.b.log
