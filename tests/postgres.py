@@ -54,7 +54,12 @@ async def throwaway_database() -> AsyncIterator[str]:
 
 def run_on_both_engines(metafunc: pytest.Metafunc) -> None:
     """For a folder's pytest_generate_tests: each test that opens `services` runs once on SQLite
-    and once on PostgreSQL, unless marked `sqlite_only` (it reads SQLite's own files)."""
-    if "backend" in metafunc.fixturenames and not any(
-            mark.name == "sqlite_only" for mark in metafunc.definition.iter_markers()):
-        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+    and once on PostgreSQL, unless marked `sqlite_only` (it reads SQLite's own files) or
+    `postgresql_only` (it reads PostgreSQL's)."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    marks = {mark.name for mark in metafunc.definition.iter_markers()}
+    if "sqlite_only" in marks:
+        return
+    engines = ["postgresql"] if "postgresql_only" in marks else ["sqlite", "postgresql"]
+    metafunc.parametrize("backend", engines, indirect=True)
