@@ -61,7 +61,8 @@ def identity_text(identity: NewIdentity, now: datetime) -> str:
             f"{identity.secret}\n")
 
 
-def add_recipient(path: Path, recipient: str, db_path: Path, destinations: tuple[Path, ...],
+def add_recipient(path: Path, recipient: str, db_path: Path | None,
+                  destinations: tuple[Path, ...],
                   now: datetime) -> BackupRecipients:
     """Append a recipient to the file, creating it (mode 0600) if need be. Nothing is ever
     removed here: a recipient dropped by mistake would make the next backups unreadable to
@@ -133,11 +134,16 @@ def parse_identities(text: str, source: str) -> list[x25519.Identity]:
     return identities
 
 
-def check_placement(key_path: Path, db_path: Path, destinations: tuple[Path, ...] = ()) -> None:
-    """The recipients file lives neither in the database's directory nor in a backup
-    destination: whoever can replace either must not choose who can read the backups."""
+def check_placement(key_path: Path, db_path: Path | None,
+                    destinations: tuple[Path, ...] = ()) -> None:
+    """The recipients file lives neither in the database's directory (None: a PostgreSQL
+    database, which has none here) nor in a backup destination: whoever can replace either
+    must not choose who can read the backups."""
     key_dir = key_path.resolve().parent
-    for place in (db_path.resolve().parent, *(d.resolve() for d in destinations)):
+    places = [d.resolve() for d in destinations]
+    if db_path is not None:
+        places.append(db_path.resolve().parent)
+    for place in places:
         if key_dir == place or place in key_dir.parents:
             raise KeyFileError(f"backup recipients {key_path} must not lie in {place} (the "
                                "database directory or a backup destination)")

@@ -1,4 +1,6 @@
 """`wardroom restore`: a backup put in place of the database, every erasure since replayed.
+(This is the SQLite way; a PostgreSQL database takes the same steps with a staging database
+in place of the temporary file: store.backup.restore_postgres.)
 
 The order keeps unerased data from ever lying where a server could serve it:
 1. the database's lock, exclusively: no server and no admin command has it open;
@@ -111,17 +113,19 @@ def aside_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".pre-restore")
 
 
-async def restore(backup: Path, db_path: Path, keys: RestoreKeys, clock: Clock,
+async def restore(backup: Path, db: Path | str, keys: RestoreKeys, clock: Clock,
                   actor_name: str, *, without_ledger: bool = False) -> RestoreReport:
-    if is_postgres_url(db_path):
-        # Not yet built: a PostgreSQL backup is a sealed pg_dump, opened with `age -d` and
-        # loaded with pg_restore by hand (docs/backup-runbook.md), without the ledger replay.
-        raise Invalid("wardroom restore works on SQLite databases only; restore a PostgreSQL "
-                      "backup by hand as docs/backup-runbook.md describes")
+    """`db`: the SQLite file or the PostgreSQL URL (store.backup.restore_postgres)."""
     created_at = created_at_of(backup)
     if created_at is None:
         raise Invalid(f"{backup.name} is not named like a backup (wardroom-<id>.backup, the id "
                       "being when it was taken); give it back its name")
+    if is_postgres_url(db):
+        from store.backup.restore_postgres import restore_into_postgres
+
+        return await restore_into_postgres(backup, str(db), created_at, keys, clock,
+                                           actor_name, without_ledger)
+    db_path = Path(db)
     with holding(db_path, exclusive=True):
         if await asyncio.to_thread(aside_path(db_path).exists):
             raise Invalid(f"{aside_path(db_path)} is left from a restore that did not finish; "
@@ -129,14 +133,14 @@ async def restore(backup: Path, db_path: Path, keys: RestoreKeys, clock: Clock,
         fd, name = tempfile.mkstemp(dir=db_path.parent, prefix=f".{db_path.name}.restore-")
         restored = Path(name)
         try:
-            await asyncio.to_thread(_decrypt_into, backup, fd, keys)
+            await asyncio.to_thread(decrypt_into, backup, fd, keys)
             if problems := await integrity_problems(restored):
                 raise BackupUnreadable(f"the database inside the backup is damaged: "
                                        f"{problems[0]}")
             current, decisions = (([], StandingDecisions([], [])) if without_ledger
-                                   else await _current_state(db_path, clock))
-            report = await _bring_up_to_date(restored, created_at, current, decisions, clock,
-                                             actor_name)
+                                   else await current_state(db_path, clock))
+            report = await bring_up_to_date(restored, created_at, current, decisions, clock,
+                                            actor_name)
             await asyncio.to_thread(_swap, restored, db_path)
         except BaseException:
             await asyncio.to_thread(shred_database, restored)
@@ -144,7 +148,7 @@ async def restore(backup: Path, db_path: Path, keys: RestoreKeys, clock: Clock,
     return report
 
 
-def _decrypt_into(backup: Path, fd: int, keys: RestoreKeys) -> None:
+def decrypt_into(backup: Path, fd: int, keys: RestoreKeys) -> None:
     with os.fdopen(fd, "wb") as out:
         if is_age(backup):
             if not keys.identities:
@@ -163,21 +167,21 @@ def _decrypt_into(backup: Path, fd: int, keys: RestoreKeys) -> None:
         os.fsync(out.fileno())
 
 
-async def _current_state(db_path: Path,
-                         clock: Clock) -> tuple[list[ErasureEntry], StandingDecisions]:
+async def current_state(db_target: Path | str,
+                        clock: Clock) -> tuple[list[ErasureEntry], StandingDecisions]:
     advice = ("; if the database is lost or beyond reading, restore with --without-ledger "
               "and follow docs/backup-runbook.md")
-    if not await asyncio.to_thread(db_path.exists):
-        raise LedgerUnavailable(f"there is no database at {db_path} whose erasure ledger "
+    if not is_postgres_url(db_target) and not await asyncio.to_thread(Path(db_target).exists):
+        raise LedgerUnavailable(f"there is no database at {db_target} whose erasure ledger "
                                 f"could be replayed{advice}")
     try:
-        db = await Database.open(db_path, clock)
+        db = await Database.open(db_target, clock)
         try:
             return await erasures_since(db), await _standing_decisions(db)
         finally:
             await db.close()
     except (sqlite3.Error, DatabaseError) as error:
-        raise LedgerUnavailable(f"cannot read the erasure ledger of {db_path} "
+        raise LedgerUnavailable(f"cannot read the erasure ledger of {db_target} "
                                 f"({error}){advice}") from None
 
 
@@ -200,12 +204,14 @@ async def _carry_over(tx: Transaction, decisions: StandingDecisions) -> tuple[in
     for account_id, username, retention, disabled, password_hash, must_change in (
             decisions.accounts):
         accounts += await tx.execute_rowcount(
-            "UPDATE account SET retention_days = ?, disabled = max(disabled, ?),"
+            "UPDATE account SET retention_days = ?,"
+            " disabled = CASE WHEN disabled < ? THEN ? ELSE disabled END,"
             " password_hash = ?, must_change_password = ?"
-            " WHERE id = ? AND username = ? AND (retention_days IS NOT ?"
+            " WHERE id = ? AND username = ? AND (coalesce(retention_days, 0) != ?"
             " OR disabled < ? OR password_hash != ? OR must_change_password != ?)",
-            (retention, disabled, password_hash, must_change, account_id, username,
-             retention, disabled, password_hash, must_change))
+            # A window is 14, 21 or 56 days, or none (NULL): 0 stands for none.
+            (retention, disabled, disabled, password_hash, must_change, account_id, username,
+             retention or 0, disabled, password_hash, must_change))
     for booking_id, client_id, counsellor_id, ends_at, ended_early in decisions.booking_ends:
         bookings += await tx.execute_rowcount(
             "UPDATE booking SET ends_at = ?, ended_early = ? WHERE id = ? AND client_id = ?"
@@ -241,9 +247,11 @@ async def _carry_keys(tx: Transaction, decisions: StandingDecisions) -> None:
                 (booking_id, key_id, sealed, key_id, booking_id))
 
 
-async def _bring_up_to_date(restored: Path, created_at: datetime,
-                            current: list[ErasureEntry], decisions: StandingDecisions,
-                            clock: Clock, actor_name: str) -> RestoreReport:
+async def bring_up_to_date(restored: Path | str, created_at: datetime,
+                           current: list[ErasureEntry], decisions: StandingDecisions,
+                           clock: Clock, actor_name: str) -> RestoreReport:
+    """In the restored database (a file, or a PostgreSQL database not yet in service):
+    replay the erasures it lacks, carry the standing decisions over, then run retention."""
     db = await Database.open(restored, clock)
     try:
         known = set(await erasures_since(db))
