@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sshd_app.commands.dates import stamp
-from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
+from sshd_app.commands.framework import CommandContext, CommandFailed, add_json
 from sshd_app.config import ConfigError, Settings
 from sshd_app.exit_codes import EXIT_OK
 from store.backup.backups import BackupPlan, Backups
@@ -20,7 +20,6 @@ from store.backup.key import KeyFileError, check_placement, load_recipients
 from store.clock import berlin_minute
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     backup = subparsers.add_parser("backup", help="encrypted backups: create one now, list them")
     actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
