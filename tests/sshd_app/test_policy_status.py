@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import RunningServer
 from tests.sshd_app.admin_cli import staff_transport
 
@@ -18,7 +19,7 @@ async def test_acceptances_are_counted_per_version_and_role(wardroom: RunningSer
         published = await admin.run("policy", "publish", "-", "--version", "2",
                                     stdin="Neue Fassung.\n")
         assert published.returncode == 0, published.stderr
-        await services.policy.accept(await services.accounts.require("carla"),
+        await services.policy.accept(await account_named(services.accounts, "carla"),
                                      await services.policy.current())
         result = await admin.run("policy", "status", "--json")
         assert result.returncode == 0, result.stderr
