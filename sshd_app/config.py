@@ -12,9 +12,12 @@ import re
 import socket
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from store.backup.backups import BackupPlan
+from store.backup.key import KeyFileError, check_placement, load_recipients
 from store.deletion.storage_limits import StorageLimits
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,24 @@ def storage_limits(settings: Settings) -> StorageLimits:
     return StorageLimits(request_weeks=settings.request_retention_weeks,
                          inactive_client_months=settings.inactive_client_months,
                          audit_days=settings.audit_retention_days)
+
+
+def backup_plan(settings: Settings) -> BackupPlan:
+    """The backup settings, checked: recipients are needed once there are destinations, and
+    their file lies neither beside the database nor in a destination."""
+    destinations = tuple(dict.fromkeys(Path(d) for d in settings.backup_destinations))
+    key_file = Path(settings.backup_key_file) if settings.backup_key_file else None
+    if destinations:
+        if key_file is None:
+            raise ConfigError("backup_key_file: needed when backup_destinations is set "
+                              "(make one with `wardroom keygen`)")
+        try:
+            check_placement(key_file, Path(settings.db), destinations)
+            load_recipients(key_file)
+        except KeyFileError as error:
+            raise ConfigError(f"backup_key_file: {error}") from None
+    return BackupPlan(destinations, key_file, timedelta(days=settings.backup_max_age_days),
+                      timedelta(hours=settings.backup_interval_hours))
 
 
 def env_name(name: str) -> str:

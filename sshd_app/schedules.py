@@ -6,8 +6,7 @@ it never runs once per worker.
 
 from __future__ import annotations
 
-from sshd_app.commands.backup import backup_plan
-from sshd_app.config import Settings
+from sshd_app.config import Settings, backup_plan
 from store.backup.backups import Backups
 from store.backup.schedule import BackupSchedule
 from store.services import Services

@@ -1,6 +1,7 @@
-"""The host's backup commands: `wardroom keygen` makes an age identity for the operator and
-gives the server only its recipient, `wardroom restore` puts a backup in place of the stopped
-server's database with the identity the operator brings."""
+"""`wardroom keygen` and `wardroom restore`, run on the host (the staff's `admin backup` is in
+sshd_app/commands/backup.py): keygen makes an age identity for the operator and gives the
+server only its recipient; restore puts a backup in place of the stopped server's database
+with the identity the operator brings."""
 
 from __future__ import annotations
 
