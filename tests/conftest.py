@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from argon2 import PasswordHasher
@@ -21,6 +22,11 @@ from store.hub.relay import RelayHub, hub_socket_path
 from store.services import Services
 from tests.linked_hubs import Linked, linked_hubs, unlink
 
+if TYPE_CHECKING:
+    # For the annotation only: imported before sshd_app, asyncssh would show the DSA warnings
+    # that sshd_app/__init__.py silences.
+    import asyncssh
+
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -33,11 +39,19 @@ def library_patches() -> None:
 
 
 @pytest.fixture(scope="session")
-def host_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """RSA-4096 generation takes a second or two: one set of keys serves the whole run."""
+def host_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One set of keys serves the whole run, loaded once: RSA-4096 generation takes a second
+    or two, and loading the key checks it for half a second, which every in-process server
+    start would pay again (`serve` pays it once per process)."""
     directory = tmp_path_factory.mktemp("host_keys")
-    ensure_host_keys(directory)
-    return directory
+    keys = ensure_host_keys(directory)
+
+    def loaded_once(path: Path) -> list[asyncssh.SSHKey]:
+        return keys if path == directory else ensure_host_keys(path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sshd_app.server.ensure_host_keys", loaded_once)
+        yield directory
 
 
 @pytest.fixture
