@@ -151,13 +151,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(describe(settings, as_json=args.json))
             return 0
         if args.command == "keygen":
-            from sshd_app.backup_commands import keygen
+            from sshd_app.keygen_and_restore import keygen
 
             return keygen(load_settings(args.config, flags={"db": args.db,
                                                             "backup_key_file": args.key_file}),
                           args.recipient)
         if args.command == "restore":
-            from sshd_app.backup_commands import restore_backup
+            from sshd_app.keygen_and_restore import restore_backup
 
             return asyncio.run(restore_backup(load_settings(args.config, flags={"db": args.db}),
                                               Path(args.backup), args.identity, args.old_key,

@@ -12,10 +12,13 @@ import re
 import socket
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sshd_app.proxy_protocol import trusted_networks
+from store.backup.backups import BackupPlan
+from store.backup.key import KeyFileError, check_placement, load_recipients
 from store.database import is_postgres_url
 from store.deletion.storage_limits import StorageLimits
 
@@ -139,6 +142,24 @@ def storage_limits(settings: Settings) -> StorageLimits:
     return StorageLimits(request_weeks=settings.request_retention_weeks,
                          inactive_client_months=settings.inactive_client_months,
                          audit_days=settings.audit_retention_days)
+
+
+def backup_plan(settings: Settings) -> BackupPlan:
+    """The backup settings, checked: recipients are needed once there are destinations, and
+    their file lies neither beside the database nor in a destination."""
+    destinations = tuple(dict.fromkeys(Path(d) for d in settings.backup_destinations))
+    key_file = Path(settings.backup_key_file) if settings.backup_key_file else None
+    if destinations:
+        if key_file is None:
+            raise ConfigError("backup_key_file: needed when backup_destinations is set "
+                              "(make one with `wardroom keygen`)")
+        try:
+            check_placement(key_file, local_database(settings), destinations)
+            load_recipients(key_file)
+        except KeyFileError as error:
+            raise ConfigError(f"backup_key_file: {error}") from None
+    return BackupPlan(destinations, key_file, timedelta(days=settings.backup_max_age_days),
+                      timedelta(hours=settings.backup_interval_hours))
 
 
 def env_name(name: str) -> str:
@@ -277,6 +298,11 @@ def load_settings(config_file: str | None = None, flags: dict[str, Any] | None =
     for name, value in flags.items():
         put(name, value, f"flag {flag_name(name)}", flag_name(name))
     return settings
+
+
+def local_database(settings: Settings) -> Path | None:
+    """The SQLite file, or None for a PostgreSQL database (which has no file here)."""
+    return None if is_postgres_url(settings.db) else Path(settings.db)
 
 
 def default_config_path(db: str) -> Path:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sshd_app.commands.registry import EXEC_COMMANDS
 from sshd_app.exit_codes import EXIT_NOT_PERMITTED, EXIT_USAGE
 from store.text import sanitize_line
 from tui.i18n import Translator
@@ -15,7 +16,6 @@ from tui.i18n import Translator
 if TYPE_CHECKING:
     from sshd_app.auth import ConnectionIdentity
     from sshd_app.server import WardroomServer
-
 
 
 @dataclass
@@ -47,25 +47,13 @@ class ExecIO:
         return line.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
-Handler = Callable[[list[str], "ConnectionIdentity", "WardroomServer", ExecIO], Awaitable[int]]
-COMMANDS: dict[str, Handler] = {}
-
-
-def command(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        COMMANDS[name] = handler
-        return handler
-
-    return register
-
-
 async def run_exec(line: str, identity: ConnectionIdentity, server: WardroomServer,
                    io: ExecIO) -> int:
     try:
         words = shlex.split(line)
     except ValueError:
         words = []
-    handler = COMMANDS.get(words[0]) if words else None
+    handler = EXEC_COMMANDS.get(words[0]) if words else None
     if handler is None or identity.account is None:
         shown = sanitize_line(line)[:60]
         io.write_error(io.t("edge.unknown_command", command=repr(shown)) + "\n")

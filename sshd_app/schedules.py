@@ -7,8 +7,7 @@ the once-only lease runs it (store.once_only).
 
 from __future__ import annotations
 
-from sshd_app.commands.backup import backup_plan
-from sshd_app.config import Settings
+from sshd_app.config import Settings, backup_plan
 from store.backup.backups import Backups
 from store.backup.schedule import BackupSchedule
 from store.once_only import OnceOnly

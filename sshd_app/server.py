@@ -106,9 +106,6 @@ class WardroomServer:
         return self._acceptor.get_port()
 
     async def start(self) -> None:
-        from sshd_app.commands import load_groups
-
-        load_groups()  # registers the exec commands
         from sshd_app.auth import WardroomSSHServer
 
         if self.worker is None:

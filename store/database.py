@@ -9,6 +9,7 @@ only, in one place (store.backends.postgres_sql).
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -31,6 +32,11 @@ class DatabaseError(RuntimeError):
 def is_postgres_url(target: Path | str) -> bool:
     # "postgresql:/" too: a URL that went through Path() on its way lost one slash.
     return str(target).startswith(("postgresql:/", "postgres:/"))
+
+
+def redacted(target: str) -> str:
+    """What `db` names without a password in it, for messages and logs."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", target)
 
 
 def migrations(package: str = "store.migrations") -> list[tuple[int, str, str]]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from argon2 import PasswordHasher
@@ -22,6 +24,11 @@ from store.services import Services
 from tests.linked_hubs import Linked, linked_hubs, unlink
 from tests.postgres import throwaway_database
 
+if TYPE_CHECKING:
+    # For the annotation only: imported before sshd_app, asyncssh would show the DSA warnings
+    # that sshd_app/__init__.py silences.
+    import asyncssh
+
 PASSWORD = "correct-horse-battery"
 START = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
@@ -34,11 +41,19 @@ def library_patches() -> None:
 
 
 @pytest.fixture(scope="session")
-def host_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """RSA-4096 generation takes a second or two: one set of keys serves the whole run."""
+def host_keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One set of keys serves the whole run, loaded once: RSA-4096 generation takes a second
+    or two, and loading the key checks it for half a second, which every in-process server
+    start would pay again (`serve` pays it once per process)."""
     directory = tmp_path_factory.mktemp("host_keys")
-    ensure_host_keys(directory)
-    return directory
+    keys = ensure_host_keys(directory)
+
+    def loaded_once(path: Path) -> list[asyncssh.SSHKey]:
+        return keys if path == directory else ensure_host_keys(path)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sshd_app.server.ensure_host_keys", loaded_once)
+        yield directory
 
 
 @pytest.fixture
@@ -46,10 +61,14 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
-@pytest.fixture
-def fast_vault() -> PasswordVault:
+def quick_vault() -> PasswordVault:
     """argon2id with small parameters so tests do not spend minutes hashing."""
     return PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def fast_vault() -> PasswordVault:
+    return quick_vault()
 
 
 @pytest.fixture
@@ -70,25 +89,30 @@ async def db_target(backend: str, tmp_path: Path) -> AsyncIterator[str]:
         yield url
 
 
+async def open_services(db: Path | str, clock: FrozenClock, vault: PasswordVault) -> Services:
+    # A relay, as `wardroom serve` has: serving() lets it listen, so `wardroom admin` run
+    # locally in a test reaches that server's sessions.
+    return await Services.open(db, clock=clock, vault=vault, hub=RelayHub())
+
+
 @pytest.fixture
 async def services(db_target: str, clock: FrozenClock,
                    fast_vault: PasswordVault) -> AsyncIterator[Services]:
-    # A relay, as `wardroom serve` has: the `wardroom` fixture lets it listen, so `wardroom
-    # admin` run locally in a test reaches that server's sessions.
-    opened = await Services.open(db_target, clock=clock, vault=fast_vault, hub=RelayHub())
+    opened = await open_services(db_target, clock, fast_vault)
     yield opened
     await opened.close()
 
 
 @dataclass
 class RunningServer:
-    server: WardroomServer
+    server: WardroomServer | None  # None: only `wardroom admin` on the host reaches this world
     services: Services
     clock: FrozenClock
     settings: Settings
 
     @property
     def port(self) -> int:
+        assert self.server is not None, "this world runs no SSH server (see serving())"
         return self.server.port
 
     @property
@@ -110,30 +134,64 @@ class RunningServer:
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, db_target: str, host_keys_dir: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, db_target: str,
+             host_keys_dir: Path) -> Settings:
     """Server settings; a test changes some with `@pytest.mark.settings(name=value, ...)`."""
-    # The second factor is required for counsellors and staff in production; tests outside
-    # tests/sshd_app/test_second_factor*.py log those roles in with a password alone.
     overrides = {}
     marker = request.node.get_closest_marker("settings")
     if marker is not None:
         overrides = marker.kwargs
+    return settings_in(tmp_path, host_keys_dir, db=db_target, **overrides)
+
+
+def settings_in(directory: Path, host_keys_dir: Path, db: str | None = None,
+                **overrides: object) -> Settings:
+    # The second factor is required for counsellors and staff in production; tests outside
+    # tests/sshd_app/test_second_factor*.py log those roles in with a password alone.
     values = {"second_factor_required": False, **overrides}
-    return Settings(listen="127.0.0.1:0", db=db_target,
+    return Settings(listen="127.0.0.1:0", db=db or str(directory / "wardroom.db"),
                     host_keys=str(host_keys_dir), **values)
+
+
+@contextlib.asynccontextmanager
+async def serving(settings: Settings, services: Services, clock: FrozenClock, *,
+                  ssh: bool = True) -> AsyncIterator[RunningServer]:
+    """The relay listens as under `wardroom serve`, and with `ssh` the SSH server runs. A test
+    that drives only `wardroom admin` on the host needs no SSH server: it saves its start."""
+    relay = services.hub
+    assert isinstance(relay, RelayHub)
+    await relay.listen(hub_socket_path(services.db.target))
+    server = WardroomServer(settings, services) if ssh else None
+    try:
+        if server is not None:
+            await server.start()
+        yield RunningServer(server, services, clock, settings)
+    finally:
+        if server is not None:
+            await server.stop()
+        await relay.close()
+
+
+@contextlib.asynccontextmanager
+async def world_of_its_own(directory: Path, host_keys_dir: Path, *,
+                           ssh: bool) -> AsyncIterator[RunningServer]:
+    """What the settings, services and `wardroom` fixtures make for one test, made once in
+    `directory`: for a module's tests that share one world because none of them changes it."""
+    clock = FrozenClock(START)
+    services = await open_services(directory / "wardroom.db", clock, quick_vault())
+    try:
+        async with serving(settings_in(directory, host_keys_dir), services, clock,
+                           ssh=ssh) as world:
+            yield world
+    finally:
+        await services.close()
 
 
 @pytest.fixture
 async def wardroom(settings: Settings, services: Services,
                    clock: FrozenClock) -> AsyncIterator[RunningServer]:
-    server = WardroomServer(settings, services)
-    relay = services.hub
-    assert isinstance(relay, RelayHub)
-    await relay.listen(hub_socket_path(services.db.target))
-    await server.start()
-    yield RunningServer(server, services, clock, settings)
-    await server.stop()
-    await relay.close()
+    async with serving(settings, services, clock) as world:
+        yield world
 
 
 @pytest.fixture

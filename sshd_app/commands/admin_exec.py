@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sshd_app.commands.framework import CommandContext, run_admin
-from sshd_app.exec_router import command
 from sshd_app.exit_codes import EXIT_NOT_PERMITTED
 from store.accounts.roles import Role
 
+if TYPE_CHECKING:
+    from sshd_app.auth import ConnectionIdentity
+    from sshd_app.exec_router import ExecIO
+    from sshd_app.server import WardroomServer
 
-@command("admin")
-async def admin_over_ssh(argv, identity, server, io) -> int:
+
+async def admin_over_ssh(argv: list[str], identity: ConnectionIdentity,
+                         server: WardroomServer, io: ExecIO) -> int:
     services = server.services
     # Read afresh: one connection can carry many commands (ssh ControlMaster), and an account
     # disabled, erased or demoted since it logged in must not keep its powers.

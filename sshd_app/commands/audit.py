@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import date_argument, stamp
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json
 from store.clock import berlin_minute, from_iso
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("audit", help="the audit trail of staff actions and logins")
     parser.add_argument("--since", type=date_argument, metavar="DATE",

@@ -9,18 +9,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-from pathlib import Path
 
 from sshd_app.commands.dates import stamp
-from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
-from sshd_app.config import ConfigError, Settings
+from sshd_app.commands.framework import CommandContext, CommandFailed, add_json
+from sshd_app.config import backup_plan
 from sshd_app.exit_codes import EXIT_OK
-from store.backup.backups import BackupPlan, Backups
-from store.backup.key import KeyFileError, check_placement, load_recipients
+from store.backup.backups import Backups
 from store.clock import berlin_minute
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     backup = subparsers.add_parser("backup", help="encrypted backups: create one now, list them")
     actions = backup.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -42,24 +39,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "stderr.")
     add_json(listing)
     listing.set_defaults(handler=list_backups)
-
-
-def backup_plan(settings: Settings) -> BackupPlan:
-    """The backup settings, checked: recipients are needed once there are destinations, and
-    their file lies neither beside the database nor in a destination."""
-    destinations = tuple(dict.fromkeys(Path(d) for d in settings.backup_destinations))
-    key_file = Path(settings.backup_key_file) if settings.backup_key_file else None
-    if destinations:
-        if key_file is None:
-            raise ConfigError("backup_key_file: needed when backup_destinations is set "
-                              "(make one with `wardroom keygen`)")
-        try:
-            check_placement(key_file, Path(settings.db), destinations)
-            load_recipients(key_file)
-        except KeyFileError as error:
-            raise ConfigError(f"backup_key_file: {error}") from None
-    return BackupPlan(destinations, key_file, timedelta(days=settings.backup_max_age_days),
-                      timedelta(hours=settings.backup_interval_hours))
 
 
 def _backups(ctx: CommandContext) -> Backups:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import date_argument, stamp
-from sshd_app.commands.framework import CommandContext, add_json, group, record_id
+from sshd_app.commands.framework import CommandContext, add_json, record_id
 from store.clock import berlin_minute
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("booking", help="bookings: create, list, end, extend")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)

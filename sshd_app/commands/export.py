@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sshd_app.exec_router import command
 from sshd_app.exit_codes import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
@@ -13,7 +12,6 @@ if TYPE_CHECKING:
     from sshd_app.server import WardroomServer
 
 
-@command("export")
 async def export_own_data(argv: list[str], identity: ConnectionIdentity,
                           server: WardroomServer, io: ExecIO) -> int:
     if argv:

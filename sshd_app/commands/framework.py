@@ -1,6 +1,7 @@
 """The admin command tree: one parser, used over `ssh … admin` and by `wardroom admin`.
 
-Each group module defines `register(subparsers)` and handlers `async def run(ctx, args) -> int`.
+Each group module defines `register(subparsers)` and handlers `async def run(ctx, args) -> int`;
+sshd_app/commands/registry.py lists the groups.
 """
 
 from __future__ import annotations
@@ -101,24 +102,16 @@ class _Parser(argparse.ArgumentParser):
         raise HelpShown(self.format_help())
 
 
-GROUPS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def group(register: Callable[[argparse._SubParsersAction], None]):
-    """Decorator for a group module's `register(subparsers)`."""
-    GROUPS.append(register)
-    return register
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from sshd_app.commands import load_groups
+    # The registry imports the group modules, which import this one: it is read when the
+    # tree is built, not when this module loads.
+    from sshd_app.commands.registry import ADMIN_GROUPS
 
-    load_groups()
     parser = _Parser(prog="admin", description="wardroom staff commands.",
                      exit_on_error=False)
     sub = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for register in GROUPS:
+    for register in ADMIN_GROUPS:
         register(sub)
     return parser
 

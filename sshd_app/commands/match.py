@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sshd_app.commands.framework import CommandContext, add_json, group, record_id
+from sshd_app.commands.framework import CommandContext, add_json, record_id
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "match", help="book a counsellor for an open request; prints the booking id",

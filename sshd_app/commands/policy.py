@@ -12,14 +12,8 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from sshd_app.commands.framework import (
-    EXIT_OK,
-    EXIT_USAGE,
-    CommandContext,
-    CommandFailed,
-    add_json,
-    group,
-)
+from sshd_app.commands.framework import CommandContext, CommandFailed, add_json
+from sshd_app.exit_codes import EXIT_OK, EXIT_USAGE
 from store.accounts.roles import Role
 from store.errors import Invalid
 
@@ -27,7 +21,6 @@ MAX_NOTICE_BYTES = 1024 * 1024
 _PLURAL = {Role.CLIENT: "clients", Role.COUNSELLOR: "counsellors", Role.ADMIN: "staff"}
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     policy = subparsers.add_parser(
         "policy", help="the privacy notice, its versions and who accepted them (counts)")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import stamp
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json
 from store.clock import berlin_minute, from_iso
 from store.text import sanitize
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("request", help="clients' open requests")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)

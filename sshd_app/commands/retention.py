@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import stamp
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json
 from store.clock import berlin_minute
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "retention", help="deletion of ended ward rooms: status, run",

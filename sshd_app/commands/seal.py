@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "seal", help="sealed rooms: status",

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from sshd_app.commands.framework import CommandContext, add_json, group
+from sshd_app.commands.framework import CommandContext, add_json
 from sshd_app.exit_codes import EXIT_OK
 from store.statistics import MIN_COUNT
 
 DEFAULT_DAYS = 30
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     stats = subparsers.add_parser(
         "stats", help="screen views and visits per day, typical paths (aggregates only)",

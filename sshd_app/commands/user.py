@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 
 from sshd_app.commands.dates import stamp
-from sshd_app.commands.framework import CommandContext, CommandFailed, add_json, group
+from sshd_app.commands.framework import CommandContext, CommandFailed, add_json
 from store.accounts.accounts import Account
 from store.accounts.roles import Role
 from store.accounts.scopes import Scope
@@ -18,7 +18,6 @@ ROLES = [role.value for role in Role]
 SCOPES = [scope.value for scope in Scope]
 
 
-@group
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "user", help="accounts: add, list, disable, enable, reset-password, reset-2fa, erase, "

@@ -24,10 +24,6 @@ class AccountExists(ValueError):
     """The username is not available."""
 
 
-class UnknownAccount(LookupError):
-    """No such account."""
-
-
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -146,12 +142,6 @@ class Accounts:
         row = await self._db.fetchone(f"SELECT {_COLUMNS} FROM account WHERE username = ?",
                                       (username,))
         return _account(row) if row else None
-
-    async def require(self, username: str) -> Account:
-        account = await self.by_username(username)
-        if account is None:
-            raise UnknownAccount(username)
-        return account
 
     async def count(self) -> int:
         row = await self._db.fetchone("SELECT count(*) FROM account")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import subprocess
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -26,7 +25,15 @@ import asyncpg
 
 from store.backends.postgres_sql import for_postgres, rowcount
 from store.clock import Clock
-from store.database import Database, DatabaseError, Params, Row, Transaction, migrations
+from store.database import (
+    Database,
+    DatabaseError,
+    Params,
+    Row,
+    Transaction,
+    migrations,
+    redacted,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +69,6 @@ def dump_database(url: str, target: Path) -> None:
                           env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise OSError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1:]}")
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
 async def connect_once(url: str) -> asyncpg.Connection:

@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from store.backends.postgres import connect_once, redacted
+from store.backends.postgres import connect_once
 from store.backup.file import BackupUnreadable
 from store.backup.restore import (
     RestoreKeys,
@@ -38,6 +38,7 @@ from store.backup.restore import (
     decrypt_into,
 )
 from store.clock import Clock
+from store.database import redacted
 from store.deletion.shredding import shred_database
 from store.errors import Invalid
 from store.hub.node_bus import NODE_LOCKS

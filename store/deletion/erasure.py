@@ -1,4 +1,5 @@
-"""Objection (Widerspruch): a client's account and everything it owns, erased irrecoverably."""
+"""Erasure: a client's account and everything it owns, erased irrecoverably (what the client
+asks for with an objection, Widerspruch, Art. 21 GDPR)."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import make_booking
 from tests.sealed import post_as, stored_texts
@@ -35,7 +36,7 @@ async def test_several_bookings_give_a_list_and_enter_opens_one(wardroom):
 
 async def test_ended_room_is_read_only_with_its_deletion_date(wardroom):
     office, booking = await make_booking(wardroom, weeks=1)
-    klara = await wardroom.services.accounts.require("klara")
+    klara = await account_named(wardroom.services.accounts, "klara")
     await post_as(wardroom.services, klara, booking.id, "Danke für alles!")
     await wardroom.services.bookings.end(office, booking.id)
     client = await connect(wardroom.port, "klara", PASSWORD)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.e2e.test_registration import FORM, NOTICE, fill_form
 from tests.sealed import past_the_recovery_code
@@ -43,7 +44,7 @@ async def test_whole_registration_in_one_write(wardroom):
     finally:
         await visitor.close()
     services = wardroom.services
-    account = await services.accounts.require("eilig")
+    account = await account_named(services.accounts, "eilig")
     assert await services.accounts.check_password("eilig", SECRET)
     assert [r.body for r in await services.requests.own(account)] == ["Bitte bald."]
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import make_booking
 from tests.sshclient import TerminalClient, connect
@@ -85,7 +86,7 @@ async def test_leaving_while_the_home_screen_loads(wardroom, caplog, monkeypatch
 
 async def test_leaving_while_the_client_lands_in_her_room(wardroom, caplog, monkeypatch):
     _office, booking = await make_booking(wardroom)
-    klara = await wardroom.services.accounts.require("klara")
+    klara = await account_named(wardroom.services.accounts, "klara")
     held = Held(monkeypatch, wardroom.services.bookings, "for_actor")
     await _leave_while_held(wardroom, await connect(wardroom.port, "klara", PASSWORD), held)
     assert _errors(caplog) == []

@@ -8,6 +8,7 @@ from datetime import timedelta
 import asyncssh
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.sealed import past_the_recovery_code
 from tests.sshclient import TerminalClient, connect
 
@@ -41,7 +42,7 @@ async def test_register_accept_and_continue_as_the_new_client(wardroom):
     finally:
         await visitor.close()
     services = wardroom.services
-    account = await services.accounts.require("neu.klientin")
+    account = await account_named(services.accounts, "neu.klientin")
     assert account.role is Role.CLIENT
     assert await services.policy.pending_for(account) is None  # acceptance recorded
     assert await services.accounts.check_password("neu.klientin", NEW_PASSWORD)

@@ -3,6 +3,7 @@ to do in an empty room, and keys and presence still readable in a narrow window.
 
 from __future__ import annotations
 
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import history, make_booking, open_as_client, say, shown_as_sent
 from tests.sealed import post_as
@@ -26,7 +27,7 @@ async def test_an_empty_room_says_what_to_do_and_the_box_has_a_placeholder(wardr
 
 async def test_own_messages_are_marked_without_colour(wardroom):
     _office, booking = await make_booking(wardroom)
-    bernd = await wardroom.services.accounts.require("bernd")
+    bernd = await account_named(wardroom.services.accounts, "bernd")
     await post_as(wardroom.services, bernd, booking.id, "Wie war Ihr Tag?")
     client = await connect(wardroom.port, "klara", PASSWORD, env={"NO_COLOR": "1"})
     try:

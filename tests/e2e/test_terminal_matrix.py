@@ -23,6 +23,7 @@ from pyte.screens import Char
 from store.accounts.roles import Role
 from store.clock import berlin
 from store.rooms.requests import MAX_REQUEST_LENGTH
+from tests.accounts import account_named
 from tests.conftest import PASSWORD, START
 from tests.sealed import post_as
 from tests.sshclient import TerminalClient, connect
@@ -231,7 +232,7 @@ async def _world(wardroom) -> None:
     await wardroom.add_account("berta", Role.COUNSELLOR)
     services = wardroom.services
     earlier = await services.bookings.create(office, "klara", "berta", weeks=1)
-    berta = await services.accounts.require("berta")
+    berta = await account_named(services.accounts, "berta")
     await post_as(services, berta, earlier.id, "Alles Gute für die nächsten Wochen!")
     await services.bookings.end(office, earlier.id)
     now = await services.bookings.create(office, "klara", "bernd", weeks=2)

@@ -13,6 +13,7 @@ from store.accounts.roles import Role
 from store.clock import SystemClock
 from store.rooms.rooms import WardRooms
 from store.services import Services
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.e2e.test_ward_room import (
     ROOM_OF_CLIENT,
@@ -51,7 +52,7 @@ async def test_hostile_text_arrives_as_literal_text_both_ways(wardroom):
     counsellor = await open_as_counsellor(wardroom)
     try:
         # Through the service, as any caller would: the store and the display both sanitise.
-        bernd = await wardroom.services.accounts.require("bernd")
+        bernd = await account_named(wardroom.services.accounts, "bernd")
         mark = len(client.raw)
         await post_as(wardroom.services, bernd, booking.id, HOSTILE)
         screen = await client.wait_for(VISIBLE[-1])

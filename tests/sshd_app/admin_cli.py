@@ -1,7 +1,8 @@
 """The admin command tree driven two ways with one test body: over SSH exec and locally.
 
-Test modules parametrise a fixture over TRANSPORTS and enter `staff_transport`;
-`db_snapshot` proves that a refused command changed nothing.
+Test modules parametrise a fixture over TRANSPORTS and enter `staff_on` (or `staff_transport`
+with a world of their own, or `staff_in_shared_world` for a module fixture); `db_snapshot`
+proves that a refused command changed nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ import shlex
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncssh
+import pytest
 from argon2 import PasswordHasher
 
 from sshd_app.cli import local_admin
+from sshd_app.config import Settings
 from store.accounts.passwords import PasswordVault
 from store.accounts.roles import Role
+from store.clock import FrozenClock
 from store.database import Database
-from tests.conftest import PASSWORD, RunningServer
+from store.services import Services
+from tests.conftest import PASSWORD, RunningServer, serving, world_of_its_own
 
 STAFF = "boss"
 
@@ -104,6 +110,17 @@ TRANSPORTS = ("ssh", "local")
 
 
 @contextlib.asynccontextmanager
+async def staff_on(name: str, request: pytest.FixtureRequest, settings: Settings,
+                   services: Services, clock: FrozenClock) -> AsyncIterator[AdminTransport]:
+    """The transport and a world for it. The local one needs no SSH server, and runs without
+    one unless the test is marked `sessions` (it opens SSH sessions and watches them)."""
+    ssh = name == "ssh" or request.node.get_closest_marker("sessions") is not None
+    async with (serving(settings, services, clock, ssh=ssh) as world,
+                staff_transport(name, world) as transport):
+        yield transport
+
+
+@contextlib.asynccontextmanager
 async def staff_transport(name: str, world: RunningServer) -> AsyncIterator[AdminTransport]:
     """The staff account exists either way, so both transports see the same accounts."""
     await world.add_account(STAFF, Role.ADMIN)
@@ -125,3 +142,13 @@ async def db_snapshot(db: Database) -> dict[str, list[tuple]]:
         snapshot[table] = [tuple(r) for r in rows
                            if not (table == "audit" and r["action"] == "staff.login")]
     return snapshot
+
+
+@contextlib.asynccontextmanager
+async def staff_in_shared_world(name: str, directory: Path,
+                                host_keys_dir: Path) -> AsyncIterator[AdminTransport]:
+    """The transport in a world of its own, for a module's tests that each prove they change
+    nothing (db_snapshot) or only read: one world per transport serves them all."""
+    async with (world_of_its_own(directory, host_keys_dir, ssh=name == "ssh") as world,
+                staff_transport(name, world) as transport):
+        yield transport

@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
+from sshd_app.config import Settings
 from store.accounts.roles import Role
+from store.clock import FrozenClock
 from store.rooms.booking import BookingState
+from store.services import Services
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshclient import connect
 from tests.sshd_app.admin_cli import (
@@ -17,27 +22,47 @@ from tests.sshd_app.admin_cli import (
     TRANSPORTS,
     AdminTransport,
     db_snapshot,
-    staff_transport,
+    staff_in_shared_world,
+    staff_on,
 )
 
 
 @pytest.fixture(params=TRANSPORTS)
-async def admin(request: pytest.FixtureRequest,
-                wardroom: RunningServer) -> AsyncIterator[AdminTransport]:
+async def admin(request: pytest.FixtureRequest, settings: Settings, services: Services,
+                clock: FrozenClock) -> AsyncIterator[AdminTransport]:
+    async with staff_on(request.param, request, settings, services, clock) as transport:
+        await _people(transport.world)
+        yield transport
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=TRANSPORTS)
+async def shared_admin(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                       host_keys_dir: Path) -> AsyncIterator[AdminTransport]:
+    """The same people, in one world per transport for the tests marked in_shared_world: each
+    is refused and proves with db_snapshot that it changed nothing."""
+    async with staff_in_shared_world(request.param, tmp_path_factory.mktemp("shared"),
+                                     host_keys_dir) as transport:
+        await _people(transport.world)
+        yield transport
+
+
+# These tests run in the module's event loop, where their shared world lives.
+in_shared_world = pytest.mark.asyncio(loop_scope="module")
+
+
+async def _people(world: RunningServer) -> None:
     """Staff, two counsellors (bert disabled), clients carla (with an open request), dora, and
     eve (disabled)."""
-    async with staff_transport(request.param, wardroom) as transport:
-        services = wardroom.services
-        staff = await _staff(wardroom)
-        for name, role in (("anna", Role.COUNSELLOR), ("bert", Role.COUNSELLOR),
-                           ("carla", Role.CLIENT), ("dora", Role.CLIENT), ("eve", Role.CLIENT)):
-            await wardroom.add_account(name, role)
-        carla = await services.accounts.by_username("carla")
-        assert carla is not None
-        await services.requests.file(carla, "Nach der Reha\nbrauche ich jemanden zum Reden.")
-        for name in ("bert", "eve"):
-            await services.account_admin.disable(staff, name)
-        yield transport
+    services = world.services
+    staff = await _staff(world)
+    for name, role in (("anna", Role.COUNSELLOR), ("bert", Role.COUNSELLOR),
+                       ("carla", Role.CLIENT), ("dora", Role.CLIENT), ("eve", Role.CLIENT)):
+        await world.add_account(name, role)
+    carla = await services.accounts.by_username("carla")
+    assert carla is not None
+    await services.requests.file(carla, "Nach der Reha\nbrauche ich jemanden zum Reden.")
+    for name in ("bert", "eve"):
+        await services.account_admin.disable(staff, name)
 
 
 async def _staff(world: RunningServer):
@@ -110,6 +135,7 @@ async def test_match_of_an_already_matched_request_changes_nothing(admin):
     assert error == "admin: request 1 is not open (matched)\n"
 
 
+@in_shared_world
 @pytest.mark.parametrize(("argv", "error"), [
     (["match", "99", "anna", "--weeks", "4"], "admin: not found: request 99\n"),
     (["match", "1", "dora", "--weeks", "4"], "admin: dora is not a counsellor\n"),
@@ -119,8 +145,8 @@ async def test_match_of_an_already_matched_request_changes_nothing(admin):
     (["match", "1", "anna", "--weeks", "0"], "admin: weeks must be between 1 and 52\n"),
     (["match", "1", "anna", "--weeks", "53"], "admin: weeks must be between 1 and 52\n"),
 ])
-async def test_match_refusals_name_the_problem_and_change_nothing(admin, argv, error):
-    assert await _refused(admin, *argv) == error
+async def test_match_refusals_name_the_problem_and_change_nothing(shared_admin, argv, error):
+    assert await _refused(shared_admin, *argv) == error
 
 
 async def test_match_for_a_client_disabled_since_filing_changes_nothing(admin):
@@ -150,6 +176,7 @@ async def test_booking_create_starts_now_or_at_midnight_berlin_of_the_given_date
             if e.action.startswith("booking.")] == [(admin.actor, "booking.create")] * 2
 
 
+@in_shared_world
 @pytest.mark.parametrize(("argv", "error"), [
     (["booking", "create", "eve", "anna", "--weeks", "2"], "admin: account eve is disabled\n"),
     (["booking", "create", "dora", "bert", "--weeks", "2"], "admin: account bert is disabled\n"),
@@ -160,10 +187,11 @@ async def test_booking_create_starts_now_or_at_midnight_berlin_of_the_given_date
     (["booking", "create", "dora", "anna", "--weeks", "2", "--start", "2026-01-01"],
      "admin: the booking would end in the past\n"),
 ])
-async def test_booking_create_refusals_change_nothing(admin, argv, error):
-    assert await _refused(admin, *argv) == error
+async def test_booking_create_refusals_change_nothing(shared_admin, argv, error):
+    assert await _refused(shared_admin, *argv) == error
 
 
+@in_shared_world
 @pytest.mark.parametrize(("argv", "error"), [
     (["booking", "create", "dora", "anna", "--weeks", "2", "--start", "next tuesday"],
      "is not a date: use YYYY-MM-DD"),
@@ -174,12 +202,12 @@ async def test_booking_create_refusals_change_nothing(admin, argv, error):
     (["booking", "end", "-5"], "is not an id"),
     (["match", "0", "anna", "--weeks", "2"], "is not an id"),
 ])
-async def test_bad_dates_and_ids_are_usage_errors_and_change_nothing(admin, argv, error):
-    before = await db_snapshot(admin.world.services.db)
-    result = await admin.run(*argv)
+async def test_bad_dates_and_ids_are_usage_errors_and_change_nothing(shared_admin, argv, error):
+    before = await db_snapshot(shared_admin.world.services.db)
+    result = await shared_admin.run(*argv)
     assert result.returncode == 2
     assert error in result.stderr and "Traceback" not in result.stderr
-    assert await db_snapshot(admin.world.services.db) == before
+    assert await db_snapshot(shared_admin.world.services.db) == before
 
 
 # -- booking list, end, extend ----------------------------------------------------------------
@@ -226,6 +254,7 @@ async def test_booking_end_ends_it_now_once(admin):
         f"admin: booking {active} has already ended\n")
 
 
+@pytest.mark.sessions
 async def test_booking_end_removes_the_counsellor_from_the_open_room_at_once(admin):
     """Locally too: `wardroom admin` on the host reaches the running server's sessions."""
     world = admin.world
@@ -268,10 +297,11 @@ async def test_booking_extend_of_an_ended_booking_changes_nothing(admin):
     assert error == f"admin: booking {active} has ended; create a new booking instead\n"
 
 
+@in_shared_world
 @pytest.mark.parametrize("argv", [["booking", "end", "99"],
                                   ["booking", "extend", "99", "--until", "2027-01-10"]])
-async def test_a_missing_booking_is_named_and_nothing_changes(admin, argv):
-    assert await _refused(admin, *argv) == "admin: not found: booking 99\n"
+async def test_a_missing_booking_is_named_and_nothing_changes(shared_admin, argv):
+    assert await _refused(shared_admin, *argv) == "admin: not found: booking 99\n"
 
 
 # -- audit ------------------------------------------------------------------------------------

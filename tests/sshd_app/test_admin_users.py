@@ -12,9 +12,13 @@ from pathlib import Path
 
 import asyncssh
 import pytest
+import pytest_asyncio
 from rich.cells import cell_len
 
+from sshd_app.config import Settings
 from store.accounts.roles import Role
+from store.clock import FrozenClock
+from store.services import Services
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshclient import connect, run_command
 from tests.sshd_app.admin_cli import (
@@ -23,17 +27,32 @@ from tests.sshd_app.admin_cli import (
     AdminTransport,
     SshAdmin,
     db_snapshot,
-    staff_transport,
+    staff_in_shared_world,
+    staff_on,
 )
 
 ONE_TIME = re.compile(r"one-time password for (\S+): (\S+) \(shown once")
 
 
 @pytest.fixture(params=TRANSPORTS)
-async def admin(request: pytest.FixtureRequest,
-                wardroom: RunningServer) -> AsyncIterator[AdminTransport]:
-    async with staff_transport(request.param, wardroom) as transport:
+async def admin(request: pytest.FixtureRequest, settings: Settings, services: Services,
+                clock: FrozenClock) -> AsyncIterator[AdminTransport]:
+    async with staff_on(request.param, request, settings, services, clock) as transport:
         yield transport
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module", params=TRANSPORTS)
+async def shared_admin(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                       host_keys_dir: Path) -> AsyncIterator[AdminTransport]:
+    """One world per transport for the tests marked in_shared_world: each proves that it
+    changed nothing (db_snapshot) or only reads usage and help, so none sees another's trace."""
+    async with staff_in_shared_world(request.param, tmp_path_factory.mktemp("shared"),
+                                     host_keys_dir) as transport:
+        yield transport
+
+
+# These tests run in the module's event loop, where their shared world lives.
+in_shared_world = pytest.mark.asyncio(loop_scope="module")
 
 
 async def _audit(world: RunningServer, action: str) -> list[tuple[str, str]]:
@@ -88,41 +107,45 @@ async def test_add_with_password_stdin_keeps_the_password_out_of_every_output(ad
     assert "password_hash" not in listed.stdout
 
 
-async def test_a_password_is_never_taken_from_the_command_line(admin):
-    before = await db_snapshot(admin.world.services.db)
-    result = await admin.run("user", "add", "dora", "--role", "client",
-                             "--password", "in-argv-would-leak")
+@in_shared_world
+async def test_a_password_is_never_taken_from_the_command_line(shared_admin):
+    before = await db_snapshot(shared_admin.world.services.db)
+    result = await shared_admin.run("user", "add", "dora", "--role", "client",
+                                    "--password", "in-argv-would-leak")
     assert result.returncode == 2
     assert "usage:" in result.stderr
-    assert await db_snapshot(admin.world.services.db) == before
+    assert await db_snapshot(shared_admin.world.services.db) == before
 
 
-async def test_password_stdin_without_input_fails_and_creates_nothing(admin):
-    before = await db_snapshot(admin.world.services.db)
-    result = await admin.run("user", "add", "dora", "--role", "client", "--password-stdin",
-                             stdin="")
+@in_shared_world
+async def test_password_stdin_without_input_fails_and_creates_nothing(shared_admin):
+    before = await db_snapshot(shared_admin.world.services.db)
+    result = await shared_admin.run("user", "add", "dora", "--role", "client",
+                                    "--password-stdin", stdin="")
     assert result.returncode == 1
     assert result.stderr == "admin: no password on standard input\n"
-    short = await admin.run("user", "add", "dora", "--role", "client", "--password-stdin",
-                            stdin="short\n")
+    short = await shared_admin.run("user", "add", "dora", "--role", "client",
+                                   "--password-stdin", stdin="short\n")
     assert short.returncode == 1
     assert short.stderr.startswith("admin: password refused") and short.stderr.count("\n") == 1
-    assert await db_snapshot(admin.world.services.db) == before
+    assert await db_snapshot(shared_admin.world.services.db) == before
 
 
+@in_shared_world
 @pytest.mark.parametrize("name", ["../x", "two words", "semi;colon", "ａｌｉｃｅ", "x" * 300, "",
                                   "Carla", "register", ".hidden"])
-async def test_hostile_usernames_are_refused_and_nothing_changes(admin, name):
-    before = await db_snapshot(admin.world.services.db)
-    result = await admin.run("user", "add", name, "--role", "client")
+async def test_hostile_usernames_are_refused_and_nothing_changes(shared_admin, name):
+    before = await db_snapshot(shared_admin.world.services.db)
+    result = await shared_admin.run("user", "add", name, "--role", "client")
     assert result.returncode == 1
     assert result.stderr.startswith("admin: invalid username: use 3-32 characters")
     assert result.stderr.count("\n") == 1 and result.stdout == ""
-    assert await db_snapshot(admin.world.services.db) == before
+    assert await db_snapshot(shared_admin.world.services.db) == before
 
 
-async def test_an_unknown_role_is_a_usage_error(admin):
-    result = await admin.run("user", "add", "dora", "--role", "root")
+@in_shared_world
+async def test_an_unknown_role_is_a_usage_error(shared_admin):
+    result = await shared_admin.run("user", "add", "dora", "--role", "root")
     assert result.returncode == 2
     assert "invalid choice: 'root'" in result.stderr
 
@@ -174,6 +197,7 @@ async def test_tables_fit_80_columns_even_with_the_longest_names(admin):
         assert all(cell_len(line) <= 80 for line in result.stdout.splitlines()), result.stdout
 
 
+@pytest.mark.sessions
 async def test_disable_then_enable_controls_login(admin):
     world = admin.world
     carla = await world.add_account("carla", Role.CLIENT)
@@ -191,6 +215,7 @@ async def test_disable_then_enable_controls_login(admin):
     assert await _audit(world, "user.enable") == [(admin.actor, str(carla.id))]
 
 
+@pytest.mark.sessions
 async def test_disable_ends_the_open_session_at_once(admin):
     """Over SSH inside the server, and locally on the host: the local command reaches the
     running server through its hub socket."""
@@ -207,6 +232,7 @@ async def test_disable_ends_the_open_session_at_once(admin):
         await session.close()
 
 
+@pytest.mark.sessions
 async def test_reset_password_ends_the_open_session_at_once(admin):
     """Regression (audit): a reset left the sessions opened with the old password running."""
     world = admin.world
@@ -222,6 +248,7 @@ async def test_reset_password_ends_the_open_session_at_once(admin):
         await session.close()
 
 
+@pytest.mark.sessions
 async def test_erase_ends_the_open_session_at_once(admin):
     world = admin.world
     await world.add_account("carla", Role.CLIENT)
@@ -268,13 +295,14 @@ async def test_reset_password_from_stdin_sets_it_without_a_forced_change(admin):
     assert checked is not None and not checked.must_change_password
 
 
+@in_shared_world
 @pytest.mark.parametrize("action", ["disable", "enable", "reset-password"])
-async def test_a_missing_user_is_named_and_nothing_changes(admin, action):
-    before = await db_snapshot(admin.world.services.db)
-    result = await admin.run("user", action, "nobody")
+async def test_a_missing_user_is_named_and_nothing_changes(shared_admin, action):
+    before = await db_snapshot(shared_admin.world.services.db)
+    result = await shared_admin.run("user", action, "nobody")
     assert (result.returncode, result.stdout) == (1, "")
     assert result.stderr == "admin: not found: account nobody\n"
-    assert await db_snapshot(admin.world.services.db) == before
+    assert await db_snapshot(shared_admin.world.services.db) == before
 
 
 @pytest.mark.parametrize("role", [Role.CLIENT, Role.COUNSELLOR])
@@ -321,21 +349,23 @@ async def test_every_staff_login_is_audited(wardroom):
     assert await _audit(wardroom, "staff.login") == [(STAFF, str(boss.id))] * 2
 
 
+@in_shared_world
 @pytest.mark.parametrize("argv", [["frobnicate"], [], ["user"], ["user", "frob"],
                                   ["user", "add", "carla"]])
-async def test_unknown_or_incomplete_commands_exit_2_with_usage(admin, argv):
-    result = await admin.run(*argv)
+async def test_unknown_or_incomplete_commands_exit_2_with_usage(shared_admin, argv):
+    result = await shared_admin.run(*argv)
     assert result.returncode == 2
     assert result.stderr.startswith("usage: admin")
     assert result.stdout == ""
 
 
-async def test_help_lists_the_groups_and_their_actions(admin):
-    top = await admin.run("--help")
+@in_shared_world
+async def test_help_lists_the_groups_and_their_actions(shared_admin):
+    top = await shared_admin.run("--help")
     assert top.returncode == 0
     for name in ("user", "request", "match", "booking", "audit"):
         assert name in top.stdout
-    user = await admin.run("user", "--help")
+    user = await shared_admin.run("user", "--help")
     assert user.returncode == 0
     for name in ("add", "list", "disable", "enable", "reset-password"):
         assert name in user.stdout

@@ -19,9 +19,8 @@ import pytest
 from pyrage import ssh, x25519
 
 from sshd_app.cli import local_admin
-from sshd_app.commands.backup import backup_plan
 from sshd_app.commands.dates import stamp
-from sshd_app.config import ConfigError, Settings, load_settings
+from sshd_app.config import ConfigError, Settings, backup_plan, load_settings
 from store.accounts.roles import Role
 from store.backup.backups import MAX_AGE, backup_file_name, backup_id
 from store.backup.key import add_recipient, generate_identity

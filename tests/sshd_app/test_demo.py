@@ -15,6 +15,7 @@ from store.accounts.roles import Role
 from store.clock import SystemClock
 from store.database_lock import lock_path
 from store.services import Services
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of
 from tests.server_process import ServerProcess
@@ -25,12 +26,12 @@ async def test_seeds_once_and_leaves_a_seeded_demo_alone(services):
     await prepare_demo(services)
     await prepare_demo(services)
     assert {a.username for a in await services.accounts.list()} == DEMO_NAMES
-    klientin = await services.accounts.require("demo-klientin")
+    klientin = await account_named(services.accounts, "demo-klientin")
     (booking,) = await services.bookings.for_actor(klientin)
     assert services.rooms.writable(klientin, booking)
     keys = await keys_of(services, klientin, DEMO_PASSWORD)
     assert len(await services.rooms.history(klientin, booking.id, keys)) == 4
-    admin = await services.accounts.require("demo-admin")
+    admin = await account_named(services.accounts, "demo-admin")
     assert [r.client_username for r in await services.requests.open_requests(admin)] == [
         "demo-neu"]
     assert await services.accounts.check_password("demo-beraterin", DEMO_PASSWORD)

@@ -12,6 +12,7 @@ import pyotp
 
 from store.deletion.windows import RetentionWindow
 from store.export import SEALED_FOR_STAFF, SEALED_REASON
+from tests.accounts import account_named
 from tests.retention_world import make_world
 from tests.sealed import keys_of, post_as
 from tests.sshclient import run_command
@@ -36,7 +37,7 @@ async def _client_with_everything(wardroom):
 async def _own_export(wardroom) -> str:
     """Her own export, as `ssh klara@HOST export` prints it (her login now asks for a code)."""
     services = wardroom.services
-    account = await services.accounts.require("klara")
+    account = await account_named(services.accounts, "klara")
     keys = await keys_of(services, account)
     return "".join([chunk async for chunk in services.export.chunks(account, keys)])
 

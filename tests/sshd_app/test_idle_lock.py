@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.sealed import post_as
 from tests.sshclient import connect
@@ -159,7 +160,7 @@ async def test_lock_stays_on_top_when_the_open_rooms_booking_ends(wardroom):
 async def test_lock_stays_on_top_through_hub_events_and_a_resize(wardroom):
     office, booking, counsellor = await _locked_in_room(wardroom)
     try:
-        klara = await wardroom.services.accounts.require("klara")
+        klara = await account_named(wardroom.services.accounts, "klara")
         await post_as(wardroom.services, klara, booking.id, "Hallo, sind Sie da?")
         await wardroom.services.bookings.extend(
             office, booking.id, booking.ends_at + timedelta(days=7))

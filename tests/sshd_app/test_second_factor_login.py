@@ -12,6 +12,7 @@ import pytest
 from sshd_app.config import Settings
 from store.accounts.roles import Role
 from store.accounts.second_factor import new_secret
+from tests.accounts import account_named
 from tests.conftest import PASSWORD
 from tests.sealed import keys_of
 from tests.sshclient import connect, run_command
@@ -202,7 +203,7 @@ async def test_counsellor_without_a_factor_enrols_first(wardroom):
         await client.wait_for("Ihre Beratungen")
     finally:
         await client.close()
-    account = await wardroom.services.accounts.require("kim")
+    account = await account_named(wardroom.services.accounts, "kim")
     assert await wardroom.services.second_factors.is_enrolled(account.id)
     wardroom.clock.advance(timedelta(seconds=30))
     _answers, factory = _client(PASSWORD, recovery[0])
@@ -225,7 +226,7 @@ async def test_forced_password_change_is_followed_by_the_second_factor(wardroom)
         assert "Ihre Beratungen" not in client.text()
     finally:
         await client.close()
-    account = await wardroom.services.accounts.require("kim")
+    account = await account_named(wardroom.services.accounts, "kim")
     assert not account.must_change_password
     assert not await wardroom.services.second_factors.is_enrolled(account.id)
 
@@ -280,7 +281,7 @@ async def test_confirmation_sent_twice_enrols_once(wardroom):
     enrolments = [e for e in await wardroom.services.audit.entries()
                   if e.action == "second_factor.enrol"]
     assert len(enrolments) == 1
-    account = await wardroom.services.accounts.require("kim")
+    account = await account_named(wardroom.services.accounts, "kim")
     assert await _verify(wardroom.services, account, shown[0])
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from store.accounts.roles import Role
 from store.accounts.scopes import ALL_SCOPES, Scope
+from tests.accounts import account_named
 from tests.conftest import PASSWORD, RunningServer
 from tests.sshd_app.admin_cli import Outcome, SshAdmin, staff_transport
 
@@ -70,7 +71,7 @@ async def staff(wardroom: RunningServer) -> AsyncIterator[tuple[SshAdmin, Clerk]
         added = await boss.run("user", "add", CLERK, "--role", "admin", "--password-stdin",
                                stdin=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
-        clerk_account = await wardroom.services.accounts.require(CLERK)
+        clerk_account = await account_named(wardroom.services.accounts, CLERK)
         await wardroom.services.policy.accept(clerk_account,
                                               await wardroom.services.policy.current())
         clerk = Clerk(wardroom)
@@ -81,8 +82,8 @@ async def staff(wardroom: RunningServer) -> AsyncIterator[tuple[SshAdmin, Clerk]
 
 
 async def test_create_admin_has_every_scope_and_user_add_gives_none(wardroom, staff):
-    boss = await wardroom.services.accounts.require("boss")
-    clerk = await wardroom.services.accounts.require(CLERK)
+    boss = await account_named(wardroom.services.accounts, "boss")
+    clerk = await account_named(wardroom.services.accounts, CLERK)
     assert boss.scopes == ALL_SCOPES
     assert clerk.scopes == frozenset()
 
@@ -109,7 +110,7 @@ async def test_grant_and_revoke_are_audited_and_take_effect_at_the_next_command(
     assert (await clerk.run("request", "list")).returncode == 0
     assert (await boss.run("user", "revoke", CLERK, "matching")).returncode == 0
     assert (await clerk.run("request", "list")).returncode == 77
-    clerk_id = (await wardroom.services.accounts.require(CLERK)).id
+    clerk_id = (await account_named(wardroom.services.accounts, CLERK)).id
     changes = [(e.actor, e.action, e.target_ids) for e in await wardroom.services.audit.entries()
                if e.action.startswith(("user.grant", "user.revoke"))]
     assert changes == [("boss", "user.grant:matching", str(clerk_id)),
@@ -126,7 +127,7 @@ async def test_nobody_widens_their_own_rights(wardroom, staff):
     assert own.returncode == 1 and "your own account" in own.stderr
     not_staff = await boss.run("user", "grant", "carla", "audit")
     assert not_staff.returncode == 1 and "not a staff account" in not_staff.stderr
-    assert (await wardroom.services.accounts.require(CLERK)).scopes == {Scope.ACCOUNTS}
+    assert (await account_named(wardroom.services.accounts, CLERK)).scopes == {Scope.ACCOUNTS}
 
 
 async def test_reads_of_personal_data_are_audited(wardroom, staff):

@@ -1,5 +1,6 @@
-"""Erasing a client (objection): everything it owned goes in one transaction, its sessions and
-the counsellor's view are told at once, and the audit keeps ids only."""
+"""Erasing a client (on its objection, or by staff for one by letter): everything it owned goes
+in one transaction, its sessions and the counsellor's view are told at once, and the audit
+keeps ids only."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ async def test_ledger_and_audit_keep_ids_only(services, clock):
     assert not any("klara" in " ".join(map(str, r)) for r in rows)
 
 
-async def test_objection_by_the_client_itself_is_audited_by_id(services, clock):
+async def test_erasure_by_the_client_itself_is_audited_by_id(services, clock):
     world, _other = await _busy_client(services, clock)
     await services.erasure.erase_client(world.client, "klara", confirm="klara")
     row = await services.db.fetchone("SELECT actor FROM audit WHERE action = 'account.erase'")

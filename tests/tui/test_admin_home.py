@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from store.accounts.roles import Role
+from tests.accounts import account_named
 from tests.conftest import PASSWORD, RunningServer
 from tests.sealed import post_as
 from tests.sshclient import connect
@@ -90,7 +91,7 @@ async def test_the_home_leaves_a_place_for_the_statistics_chart(wardroom):
 async def test_admin_home_speaks_english_for_an_english_account(wardroom):
     await _caseload(wardroom)
     await wardroom.services.accounts.set_language(
-        (await wardroom.services.accounts.require("boss")).id, "en")
+        (await account_named(wardroom.services.accounts, "boss")).id, "en")
     session = await connect(wardroom.port, "boss", PASSWORD, size=(200, 50))
     try:
         screen = await session.wait_for("Open requests (1)")

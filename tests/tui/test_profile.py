@@ -116,14 +116,14 @@ async def test_saving_answers_beside_the_button_in_view_at_80x24(wardroom):
         await client.close()
 
 
-async def test_tab_order_stays_and_enter_on_save_never_reaches_the_objection(wardroom):
+async def test_tab_order_stays_and_enter_on_save_never_reaches_the_erasure(wardroom):
     await _client_with_ended_booking(wardroom, ended_days_ago=1)
     client = await _open_profile(wardroom)
     try:
         (session,) = wardroom.server.sessions
         screen = session.app.screen
         assert [w.id for w in screen.focus_chain] == ["profile-body",
-            "retention", "save-retention", "language", "save-language", "objection"]
+            "retention", "save-retention", "language", "save-language", "erasure"]
         await _press(client, TAB, ENTER)  # nothing changed: said so, focus stays
         await client.wait_for("Das ist Ihre aktuelle Einstellung.", timeout=5)
         await _press(client, ENTER)

@@ -10,8 +10,8 @@ from textual.widgets import Static
 
 from store.accounts.roles import Role
 from tui.screens.base import WardroomScreen
+from tui.screens.erasure import ErasureScreen
 from tui.screens.export_view import ExportViewScreen
-from tui.screens.objection import ObjectionScreen
 from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
@@ -56,7 +56,7 @@ class ConsentDeclinedScreen(WardroomScreen):
 
     def action_erase(self) -> None:
         if self._may_erase():
-            self.app.push_screen(ObjectionScreen())
+            self.app.push_screen(ErasureScreen())
 
     def action_log_out(self) -> None:
         # Nothing is written: the account keeps the version it accepted before.

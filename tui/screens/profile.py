@@ -1,4 +1,5 @@
-"""The client's profile: how long ended rooms are kept, the language, and the objection."""
+"""The client's profile: how long ended rooms are kept, the language, and erasure (the
+objection the client sees)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from store.deletion.windows import DEFAULT_WINDOW, RetentionWindow
 from store.text import sanitize_line
 from tui.i18n import LANGUAGES, Translator
 from tui.screens.base import WardroomScreen
-from tui.screens.objection import ObjectionScreen
+from tui.screens.erasure import ErasureScreen
 from tui.widgets.choice import Choice
 from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
@@ -48,7 +49,7 @@ class ProfileScreen(WardroomScreen):
             yield Static("", id="retention-consequence", markup=False)
             # The result beside the button just pressed, where the eye is. The button is never
             # disabled: a disabled one drops out of the Tab order, and Tab then led people
-            # who meant to save onto the objection button.
+            # who meant to save onto the erasure button.
             with HorizontalGroup(classes="profile-save"):
                 yield Button(Text(self.t("profile.retention.save")), id="save-retention")
                 yield Static("", id="retention-status", classes="profile-status",
@@ -65,10 +66,10 @@ class ProfileScreen(WardroomScreen):
                 yield Static("", id="language-status", classes="profile-status",
                              markup=False)
 
-            yield Static(self.t("profile.objection.heading"), classes="profile-heading",
+            yield Static(self.t("profile.erasure.heading"), classes="profile-heading",
                          markup=False)
-            yield Static(self.t("profile.objection.intro"), classes="paragraph", markup=False)
-            yield Button(Text(self.t("profile.objection.open")), id="objection", variant="error")
+            yield Static(self.t("profile.erasure.intro"), classes="paragraph", markup=False)
+            yield Button(Text(self.t("profile.erasure.open")), id="erasure", variant="error")
         yield KeyFooter()
 
     async def on_mount(self) -> None:
@@ -121,8 +122,8 @@ class ProfileScreen(WardroomScreen):
             await self._save_retention()
         elif event.button.id == "save-language":
             await self._save_language()
-        elif event.button.id == "objection":
-            self.app.push_screen(ObjectionScreen())
+        elif event.button.id == "erasure":
+            self.app.push_screen(ErasureScreen())
 
     async def _save_retention(self) -> None:
         account = self.wardroom.context.account

@@ -1,5 +1,6 @@
-"""Objection from the TUI over real SSH: the client types its username, everything is erased
-to the last byte, every session of the client ends and the counsellor's view goes at once."""
+"""Erasure from the TUI (the client's objection) over real SSH: the client types its username,
+everything is erased to the last byte, every session of the client ends and the counsellor's
+view goes at once."""
 
 from __future__ import annotations
 
@@ -23,20 +24,20 @@ TAB, ENTER, ESC, CLEAR_LINE = "\t", "\r", "\x1b", "\x15"
 FAREWELL = "unwiderruflich gelöscht"
 
 
-async def _to_objection(client: TerminalClient) -> None:
+async def _to_erasure(client: TerminalClient) -> None:
     await client.wait_for("Stationszimmer mit bernd")  # one active booking: straight in
     await client.type(ESC)
     await client.wait_for("Profil")
     await client.type("p")
     await client.wait_for("Wie lange Ihre beendeten")
-    # retention choice → save retention → language choice → save language → objection
+    # retention choice → save retention → language choice → save language → erasure
     for key in (TAB, TAB, TAB, TAB, ENTER):
         await client.type(key)
     await client.wait_for("Zur Bestätigung Ihren Benutzernamen")
 
 
 @pytest.mark.sqlite_only  # reads SQLite's own schema or files
-async def test_objection_erases_everything_and_ends_every_session(wardroom):
+async def test_erasure_from_the_profile_erases_everything_and_ends_every_session(wardroom):
     office = await wardroom.add_account("office", Role.ADMIN)
     klara = await wardroom.add_account("klara", Role.CLIENT)
     await wardroom.add_account("bernd", Role.COUNSELLOR)
@@ -56,7 +57,7 @@ async def test_objection_erases_everything_and_ends_every_session(wardroom):
         await counsellor.wait_for("klara")
         counsellor.send(ENTER)
         await counsellor.wait_for("Stationszimmer mit klara")
-        await _to_objection(client)
+        await _to_erasure(client)
 
         await client.type("klaus")
         client.send(ENTER)

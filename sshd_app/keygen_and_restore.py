@@ -1,6 +1,7 @@
-"""The host's backup commands: `wardroom keygen` makes an age identity for the operator and
-gives the server only its recipient, `wardroom restore` puts a backup in place of the stopped
-server's database with the identity the operator brings."""
+"""`wardroom keygen` and `wardroom restore`, run on the host (the staff's `admin backup` is in
+sshd_app/commands/backup.py): keygen makes an age identity for the operator and gives the
+server only its recipient; restore puts a backup in place of the stopped server's database
+with the identity the operator brings."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from pyrage import x25519
 
-from sshd_app.config import Settings
+from sshd_app.config import Settings, local_database
 from store.backup.file_v1 import load_v1_key
 from store.backup.key import (
     KeyFileError,
@@ -21,6 +22,7 @@ from store.backup.key import (
 )
 from store.backup.restore import RestoreKeys, restore
 from store.clock import Clock, SystemClock, berlin_minute
+from store.database import redacted
 from store.database_lock import DatabaseInUse
 from store.errors import Invalid
 
@@ -48,7 +50,7 @@ def keygen(settings: Settings, recipient: str | None, clock: Clock | None = None
     identity = generate_identity() if recipient is None else None
     new = identity.recipient if identity is not None else str(recipient)
     try:
-        recipients = add_recipient(path, new, Path(settings.db),
+        recipients = add_recipient(path, new, local_database(settings),
                                    tuple(Path(d) for d in settings.backup_destinations), now)
     except KeyFileError as error:
         return _fail(str(error))
@@ -70,19 +72,18 @@ async def restore_backup(settings: Settings, backup: Path, identity: str | None,
     if identity is None and old_key is None:
         print(_NO_IDENTITY, file=sys.stderr)
         return 2
-    db_path = Path(settings.db)
     try:
         keys = RestoreKeys(
             identities=tuple(_read_identities(identity)) if identity is not None else (),
             old_key=load_v1_key(Path(old_key)) if old_key is not None else None)
-        report = await restore(backup, db_path, keys, clock or SystemClock(),
+        report = await restore(backup, settings.db, keys, clock or SystemClock(),
                                f"host:{getpass.getuser()}", without_ledger=without_ledger)
     except (Invalid, DatabaseInUse) as error:
         return _fail(f"{error}; nothing was restored")
     except OSError as error:
         return _fail(f"{error.filename or backup}: {error.strerror}; nothing was restored")
     print(f"restored backup {report.backup_id} (taken {berlin_minute(report.created_at)} "
-          f"Europe/Berlin) into {db_path}")
+          f"Europe/Berlin) into {redacted(settings.db)}")
     if without_ledger:
         print("erasure ledger: not replayed (--without-ledger); see docs/backup-runbook.md")
     else:
