@@ -1,10 +1,10 @@
 """SQLite against PostgreSQL, one node against two: latency and CPU per message (run by hand).
 
-    WARDROOM_TEST_POSTGRES=postgresql://… .venv/bin/python -m benchmarks.nodes \\
+    TEST_POSTGRESQL_URL=postgresql://… .venv/bin/python -m benchmarks.nodes \\
         --pairs 40 --interval 2 1 0.5 --seconds 30 --setups sqlite pg-1 pg-2
 
 Each setup is fresh: `sqlite` is one `wardroom serve --workers 1` on a SQLite file; `pg-1` the
-same on a new PostgreSQL database of the server WARDROOM_TEST_POSTGRES names (the tests' one,
+same on a new PostgreSQL database of the server TEST_POSTGRESQL_URL names (the tests' one,
 e.g. scripts/throwaway-postgres); `pg-2` two such nodes on one database, every client on node A
 and its counsellor on node B, so every message crosses nodes through LISTEN/NOTIFY. Pairs chat
 as in benchmarks.chat (raw-byte clients, one message per pair every `interval` seconds).

@@ -1,7 +1,7 @@
 """Throwaway PostgreSQL databases for the tests that run on both engines.
 
 `.ci/run` starts a throwaway PostgreSQL 15 cluster (scripts/throwaway-postgres) and names it in
-WARDROOM_TEST_POSTGRES, a URL of its maintenance database. Each test gets a database of its
+TEST_POSTGRESQL_URL, a URL of its maintenance database. Each test gets a database of its
 own, made from template0 and dropped afterwards, so tests in parallel never meet. Without the
 variable the PostgreSQL half of those tests is skipped, with that reason.
 """
@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-ENV = "WARDROOM_TEST_POSTGRES"
+# Not WARDROOM_*: every such variable is a setting, and `wardroom` refuses unknown ones.
+ENV = "TEST_POSTGRESQL_URL"
 
 
 def maintenance_url() -> str:
