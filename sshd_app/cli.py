@@ -227,7 +227,15 @@ async def serve(settings: Settings, demo: bool = False) -> int:
             # Only now: an `ssh` typed as soon as the logins show must find the port open.
             print_logins(server.settings.ssh_address)
         tune_for_sessions()
-        await stop.wait()
+        lost = bus.lost if bus is not None else asyncio.Event()
+        waits = [asyncio.create_task(stop.wait()), asyncio.create_task(lost.wait())]
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        for waiting in waits:
+            waiting.cancel()
+        if lost.is_set():
+            # Deaf to the other nodes, this one would show rooms that miss their messages:
+            # it stops, users are told, and the supervisor starts it again.
+            log.error("lost the connection that links this node to the others: stopping")
         log.info("shutting down")
         await server.stop()
     finally:
@@ -235,7 +243,7 @@ async def serve(settings: Settings, demo: bool = False) -> int:
         if bus is not None:
             await bus.close()
         await services.close()
-    return 0
+    return 1 if bus is not None and bus.lost.is_set() and not stop.is_set() else 0
 
 
 async def link_nodes(hub: Hub, services: Services, listens: bool = True) -> NodeBus | None:

@@ -61,6 +61,9 @@ class NodeBus:
         # Other nodes -> the process origins seen in their events, to forget when they die.
         self._origins: defaultdict[int, set[int]] = defaultdict(set)
         self._tasks: list[asyncio.Task[None]] = []
+        # Set when the connection is gone: this node no longer hears the others, so it must
+        # stop serving (and be restarted) rather than show rooms that miss their events.
+        self.lost = asyncio.Event()
 
     @classmethod
     async def link(cls, hub: Hub, url: str, load_message: LoadMessage,
@@ -68,11 +71,13 @@ class NodeBus:
         """Link `hub` to the other nodes on the database at `url`. `listens=False`: this
         process only publishes (`wardroom admin`), so it hears nothing and counts as no node."""
         bus = cls(hub, await connect_once(url), load_message, listens)
+        bus._conn.add_termination_listener(lambda _conn: bus.lost.set())
         if listens:
             await bus._conn.execute("SELECT pg_advisory_lock($1, $2)", NODE_LOCKS, bus.node)
             await bus._conn.add_listener(CHANNEL, bus._notified)
             bus._tasks += [asyncio.create_task(bus._receive()),
                            asyncio.create_task(bus._reap())]
+            log.info("linked to the other nodes as node %d", bus.node)
         bus._tasks.append(asyncio.create_task(bus._send()))
         hub.bridge = bus
         return bus
@@ -107,6 +112,8 @@ class NodeBus:
                     await self._conn.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
                 log.error("event not sent to the other nodes: %s", error)
+                if self._conn.is_closed():
+                    self.lost.set()
             finally:
                 self._outbox.task_done()
 
@@ -154,6 +161,8 @@ class NodeBus:
                         NODE_LOCKS)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
                 log.error("cannot tell which nodes are alive: %s", error)
+                if self._conn.is_closed():
+                    self.lost.set()
                 continue
             alive = {int(row["objid"]) for row in rows}
             for node in [n for n in self._origins if n not in alive]:

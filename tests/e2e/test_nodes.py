@@ -6,17 +6,20 @@ an address it does not trust (sshd_app/proxy_front.py)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import asyncssh
 import pytest
 
 from store.accounts.passwords import PasswordVault
 from store.accounts.roles import Role
 from store.clock import SystemClock
+from store.hub.node_bus import NODE_LOCKS
 from store.once_only import RETRY_SECONDS
 from store.services import Services
 from tests.conftest import PASSWORD
@@ -143,3 +146,28 @@ async def test_a_node_refuses_a_proxy_header_from_an_untrusted_address(two_nodes
     await _logged(two_nodes.b, b"a PROXY header from an address not in trusted_proxies",
                   timeout=5)
     assert b"203.0.113.7" not in two_nodes.b.log
+
+
+async def test_a_node_cut_off_from_the_others_stops_rather_than_serve_deaf(two_nodes):
+    client = await connect(two_nodes.b.port, "klara", PASSWORD)
+    await client.wait_for(ROOM_OF_CLIENT)
+    # The connection that links node B to the others holds B's liveness lock.
+    node = int(re.search(rb"linked to the other nodes as node (\d+)", two_nodes.b.log)[1])
+    conn = await asyncpg.connect(str(two_nodes.b.db))
+    try:
+        assert await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2",
+            NODE_LOCKS, node) == 1
+    finally:
+        await conn.close()
+    assert await two_nodes.b.wait() == 1
+    await client.wait_closed()
+    assert "gewartet" in bytes(client.raw).decode("utf-8", "replace")  # told, not cut off
+    assert b"lost the connection that links this node to the others" in two_nodes.b.log
+    await client.close()
+    other = await connect(two_nodes.a.port, "klara", PASSWORD)  # A serves on
+    try:
+        await other.wait_for(ROOM_OF_CLIENT)
+    finally:
+        await other.close()
