@@ -6,10 +6,9 @@ import json
 import logging
 from datetime import timedelta
 
-import pytest
-
 from store.accounts.roles import Role
 from store.statistics import new_visit_id
+from tests import schema
 from tests.conftest import PASSWORD
 from tests.sshclient import connect, run_command
 
@@ -47,7 +46,6 @@ async def _stats(wardroom, options: str = "") -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_scripted_visit_is_counted_and_anonymous(wardroom):
     accounts = [await wardroom.add_account("carla", Role.CLIENT),
                 await wardroom.add_account("conrad", Role.COUNSELLOR),
@@ -57,10 +55,10 @@ async def test_scripted_visit_is_counted_and_anonymous(wardroom):
     await wardroom.services.statistics.settle()
     db = wardroom.services.db
 
-    columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(screen_view)")]
-    assert columns == ["date", "hour", "screen", "visit"]
-    assert await db.fetchall("PRAGMA foreign_key_list(screen_view)") == []
-    rows = [tuple(r) for r in await db.fetchall("SELECT * FROM screen_view")]
+    assert await schema.columns(db, "screen_view") == ["date", "hour", "screen", "visit"]
+    assert await schema.foreign_keys(db, "screen_view") == 0
+    rows = [tuple(r) for r in await db.fetchall(
+        "SELECT date, hour, screen, visit FROM screen_view")]
     assert len(rows) == 3  # the counsellor's view is only counted, without a visit
     assert [tuple(r) for r in await db.fetchall("SELECT * FROM rare_screen_count")] == [
         ("2026-11-28", "counsellor_home", 1)]
@@ -74,8 +72,9 @@ async def test_scripted_visit_is_counted_and_anonymous(wardroom):
     visits = {row[3] for row in rows}
     assert len(visits) == 1
     # The visit id exists nowhere else in the database, so nothing can be joined on it.
-    for (table,) in await db.fetchall(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'screen_view'"):
+    for table in await schema.tables(db):
+        if table == "screen_view":
+            continue
         for row in await db.fetchall(f"SELECT * FROM {table}"):
             assert not visits & {str(v) for v in tuple(row)}, table
 

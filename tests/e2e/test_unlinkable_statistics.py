@@ -16,6 +16,7 @@ import pytest
 
 from store.accounts.roles import Role
 from store.clock import berlin
+from tests import schema
 from tests.conftest import PASSWORD
 from tests.sealed import post_as
 from tests.sshclient import connect, run_command
@@ -51,8 +52,8 @@ def _as_time(value: object) -> datetime | None:
 
 async def _visit_times(db) -> dict[str, set[tuple]]:
     """Each visit id with the times its views were stored at, at the grain the table keeps."""
-    columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(screen_view)")]
-    time_columns = [c for c in columns if c not in ("screen", "visit")]
+    time_columns = [c for c in await schema.columns(db, "screen_view")
+                    if c not in ("screen", "visit")]
     found: dict[str, set[tuple]] = {}
     for row in await db.fetchall(f"SELECT {', '.join(time_columns)}, visit FROM screen_view"):
         found.setdefault(row["visit"], set()).add(tuple(str(row[c]) for c in time_columns))
@@ -67,7 +68,6 @@ def _same_grain(moment: datetime, example: tuple) -> tuple:
     return (local.date().isoformat(), str(local.hour))
 
 
-@pytest.mark.sqlite_only  # reads SQLite's own schema or files
 async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
     caplog.set_level(logging.INFO)
     services, clock = wardroom.services, wardroom.clock
@@ -104,8 +104,7 @@ async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
     visits = await _visit_times(db)
     assert len(visits) == 3  # the clients'; counsellor and staff views are only counted
     example = next(iter(next(iter(visits.values()))))
-    tables = [r["name"] for r in await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    tables = await schema.tables(db)
     joined = 0
     for table in tables:
         if table in STATISTICS_TABLES:
@@ -121,8 +120,7 @@ async def test_no_time_in_any_table_singles_out_a_visit(wardroom, caplog):
                 assert len(matching) != 1, (
                     f"{table} row {tuple(row)} lines up with exactly one visit")
     assert joined >= 15  # accounts, consents, booking, messages, request, audit entries
-    columns = [r["name"] for r in await db.fetchall("PRAGMA table_info(rare_screen_count)")]
-    assert "visit" not in columns
+    assert "visit" not in await schema.columns(db, "rare_screen_count")
 
     # The server log names nobody: logins by role and a random connection id; the failed
     # login keeps its address for fail2ban, not the name that was tried.
