@@ -2,19 +2,26 @@
 hand; prints a table).
 
     /work/venv/bin/python -m benchmarks.purge [--messages 100000] [--rooms 1 100 1000]
+        [--engines sqlite postgresql]
 
 For each room count, fills a temporary database with that many due ward rooms holding the
 messages between them, then runs the purge while a heartbeat task sleeps 1 ms at a time and
-records how late it wakes (the loop stall), and a second task asks the database a trivial
-question every 5 ms and records how long it waits (what another session's query would wait).
+records how late it wakes (the loop stall), and a second task writes to the database every
+5 ms and records how long it waits (what another session's message would wait: on SQLite any
+statement waits for the one connection, on PostgreSQL a transaction waits for the write lock).
+`postgresql` uses a new database on the server TEST_POSTGRESQL_URL names (tests/postgres.py);
+there "files after" is the database's size, vacuumed after every batch.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import itertools
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,6 +33,7 @@ from store.accounts.passwords import PasswordVault
 from store.accounts.roles import Role
 from store.clock import FrozenClock, to_iso
 from store.services import Services
+from tests.postgres import throwaway_database
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 PASSWORD = "benchmark-password"
@@ -74,21 +82,35 @@ async def heartbeat(stop: asyncio.Event, stalls: list[float], tick: float = 0.00
 async def db_prober(services: Services, stop: asyncio.Event, waits: list[float]) -> None:
     while not stop.is_set():
         asked = time.perf_counter()
-        await services.db.fetchone("SELECT 1")
+        async with services.db.transaction() as tx:
+            await tx.fetchone("SELECT 1")
         waits.append(time.perf_counter() - asked)
         await asyncio.sleep(0.005)
 
 
-def folder_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.iterdir())
+async def files_size(services: Services, folder: Path) -> int:
+    if services.db.path is None:
+        row = await services.db.fetchone("SELECT pg_database_size(current_database())")
+        return int(row[0])
+    return await asyncio.to_thread(lambda: sum(p.stat().st_size for p in folder.iterdir()))
 
 
-async def measure(rooms: int, messages: int) -> Measurement:
-    with tempfile.TemporaryDirectory() as folder:
-        db_path = Path(folder) / "purge.db"
+@contextlib.asynccontextmanager
+async def database(engine: str) -> AsyncIterator[tuple[str, Path]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if engine == "sqlite":
+            yield str(folder / "purge.db"), folder
+            return
+        async with throwaway_database() as url:
+            yield url, folder
+
+
+async def measure(engine: str, rooms: int, messages: int) -> Measurement:
+    async with database(engine) as (db, folder):
         clock = FrozenClock(START)
         vault = PasswordVault(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
-        services = await Services.open(db_path, clock=clock, vault=vault)
+        services = await Services.open(db, clock=clock, vault=vault)
         try:
             await fill(services, clock, rooms, messages)
             clock.advance(timedelta(weeks=1, days=56))
@@ -104,7 +126,7 @@ async def measure(rooms: int, messages: int) -> Measurement:
             stop.set()
             await asyncio.gather(*watchers)
             assert len(result.rooms) == rooms and result.messages == messages, result
-            files = await asyncio.to_thread(folder_size, Path(folder))
+            files = await files_size(services, folder)
         finally:
             await services.close()
             vault.close()
@@ -118,13 +140,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--rooms", type=int, nargs="+", default=[1, 100, 1000])
+    parser.add_argument("--engines", nargs="+", default=["sqlite"],
+                        choices=["sqlite", "postgresql"])
     args = parser.parse_args()
-    header = ("rooms", "messages", "purge s", "loop stall max ms", "p99 ms",
+    header = ("engine", "rooms", "messages", "purge s", "loop stall max ms", "p99 ms",
               "db wait max ms", "files after KiB")
     print(" | ".join(header))
-    for rooms in args.rooms:
-        m = asyncio.run(measure(rooms, args.messages))
-        print(" | ".join([f"{m.rooms}", f"{m.messages}", f"{m.seconds:.2f}",
+    for engine, rooms in itertools.product(args.engines, args.rooms):
+        m = asyncio.run(measure(engine, rooms, args.messages))
+        print(" | ".join([engine, f"{m.rooms}", f"{m.messages}", f"{m.seconds:.2f}",
                           f"{m.loop_stall_max_ms:.1f}", f"{m.loop_stall_p99_ms:.1f}",
                           f"{m.db_wait_max_ms:.0f}", f"{m.files_after_kib}"]), flush=True)
 
