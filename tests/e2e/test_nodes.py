@@ -17,15 +17,11 @@ import asyncssh
 import pytest
 
 from store.accounts.passwords import PasswordVault
-from store.accounts.roles import Role
-from store.clock import SystemClock
 from store.hub.node_bus import NODE_LOCKS
 from store.once_only import RETRY_SECONDS
-from store.services import Services
 from tests.conftest import PASSWORD
-from tests.e2e.test_workers import CONFIG, ROOM_OF_CLIENT, ROOM_OF_COUNSELLOR
+from tests.e2e.test_workers import ROOM_OF_CLIENT, ROOM_OF_COUNSELLOR, klara_and_bernd
 from tests.postgres import throwaway_database
-from tests.sealed import codes_noted
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
 from tests.sshd_app.proxy_headers import connected_socket, everything_until_closed, v2_header
@@ -43,17 +39,7 @@ class Nodes:
 async def two_nodes(tmp_path: Path, host_keys_dir: Path,
                     fast_vault: PasswordVault) -> AsyncIterator[Nodes]:
     async with throwaway_database() as url:
-        services = await Services.open(url, clock=SystemClock(), vault=fast_vault)
-        office = await services.accounts.create("office", Role.ADMIN, PASSWORD)
-        current = await services.policy.current()
-        for name, role in (("klara", Role.CLIENT), ("bernd", Role.COUNSELLOR)):
-            await services.policy.accept(await services.accounts.create(name, role, PASSWORD),
-                                         current)
-        await services.bookings.create(office, "klara", "bernd", weeks=2)
-        await codes_noted(services)
-        await services.close()
-        config = tmp_path / "w.toml"
-        config.write_text(CONFIG)
+        config = await klara_and_bernd(url, tmp_path, fast_vault)
         a = ServerProcess(url, host_keys_dir, "--config", str(config), "--workers", "1")
         await a.start()
         # A started first, so it holds the lease: wait for it, so B surely does not.

@@ -84,6 +84,15 @@ async def serve(tmp_path: Path, host_keys_dir: Path, fast_vault: PasswordVault,
                 workers: int) -> ServerProcess:
     """`wardroom serve --workers N` with klara's booking with bernd."""
     db = tmp_path / "w.db"
+    config = await klara_and_bernd(db, tmp_path, fast_vault)
+    server = ServerProcess(db, host_keys_dir, "--config", str(config), "--workers", str(workers))
+    await server.start()
+    return server
+
+
+async def klara_and_bernd(db: Path | str, folder: Path, fast_vault: PasswordVault) -> Path:
+    """klara's booking with bernd, and staff `office`, in the database `db`; the server
+    configuration for them, written in `folder`."""
     services = await Services.open(db, clock=SystemClock(), vault=fast_vault)
     office = await services.accounts.create("office", Role.ADMIN, PASSWORD)
     current = await services.policy.current()
@@ -93,11 +102,9 @@ async def serve(tmp_path: Path, host_keys_dir: Path, fast_vault: PasswordVault,
     await services.bookings.create(office, "klara", "bernd", weeks=2)
     await codes_noted(services)
     await services.close()
-    config = tmp_path / "w.toml"
+    config = folder / "w.toml"
     config.write_text(CONFIG)
-    server = ServerProcess(db, host_keys_dir, "--config", str(config), "--workers", str(workers))
-    await server.start()
-    return server
+    return config
 
 
 async def in_other_worker(server: ServerProcess, than: int, username: str) -> TerminalClient:
