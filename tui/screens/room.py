@@ -150,6 +150,7 @@ class RoomScreen(WardroomScreen):
             self._subscription.cancel()
             self._subscription = None
             self.wardroom.services.presence.leave(self.booking.id, self._me)
+            self.wardroom.services.rooms.left_room()
 
     # -- what the hub delivers ----------------------------------------------------------------
     @on(HubEvent)
@@ -245,6 +246,7 @@ class RoomScreen(WardroomScreen):
     # -- writing ------------------------------------------------------------------------------
     @on(MessageBox.Send)
     async def _send(self, event: MessageBox.Send) -> None:
+        event.stop()  # handled: the app would only dispatch it once more
         if self._sending:
             return
         try:
