@@ -7,7 +7,13 @@ room in use has a history: an empty one measures its first screenful filling up)
 parties' rooms over real SSH (pty; pyte screens while logging in, then `--client raw`: markers
 found in the received bytes, or `--client screen`: pyte screens), lets every pair alternate
 messages, and divides the server's CPU time (from /proc) by the number of deliveries: each message
-reaches the other party's open room.
+reaches the other party's open room. The CPU time is the server's (parent and workers) from the
+first message pasted until the last one reached the other party: for each message, the paste
+echoed in the sender's box, Enter, the message stored (sealed), shown in the sender's room and
+delivered to the receiver's, and the receiver's read marker.
+
+`--count-messages` also counts the Textual messages the server dispatches meanwhile, by type
+(the counting itself costs CPU: the CPU figure of such a run is not the one to quote).
 """
 
 from __future__ import annotations
@@ -18,6 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.message_counts import (
+    count_in_servers_started_now,
+    counted,
+    print_per_message,
+)
 from benchmarks.seeding import codes_seen, insert_messages, room_keys
 from benchmarks.sessions import cpu_seconds
 from benchmarks.watches import WATCHES, Watch, add_client_option, own_cpu_seconds
@@ -83,7 +94,8 @@ async def chat(pair: tuple[TerminalClient, TerminalClient], watches: tuple[Watch
         await asyncio.wait_for(arrived, 120)
 
 
-async def run(pairs: int, messages: int, typed: bool, history: int, client: str) -> None:
+async def run(pairs: int, messages: int, typed: bool, history: int, client: str,
+              count_messages: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         ensure_host_keys(folder / "keys")
@@ -92,6 +104,10 @@ async def run(pairs: int, messages: int, typed: bool, history: int, client: str)
         # Counsellors would first enrol a second factor; that is not what is measured here.
         config = folder / "bench.toml"
         config.write_text("second_factor_required = false\n")
+        counts = folder / "counts"
+        if count_messages:
+            counts.mkdir()
+            count_in_servers_started_now(counts)
         server = ServerProcess(folder / "bench.db", folder / "keys", "--config", str(config))
         await server.start()
         assert server.process is not None
@@ -104,6 +120,7 @@ async def run(pairs: int, messages: int, typed: bool, history: int, client: str)
             await asyncio.sleep(2)  # let the logins' rehashing and first paints settle
             watches = [(WATCHES[client](a), WATCHES[client](b)) for a, b in opened]
             pid = server.process.pid
+            counted_before = await counted(counts) if count_messages else None
             cpu_before, wall_before = cpu_seconds(pid), time.perf_counter()
             own_before = own_cpu_seconds()
             await asyncio.gather(*(chat(pair, watch, i, messages, typed)
@@ -120,6 +137,8 @@ async def run(pairs: int, messages: int, typed: bool, history: int, client: str)
                   f"(stored, delivered to the other party's room, shown in both)")
             print(f"load generator ({client} clients) CPU {own:.2f}s = "
                   f"{100 * own / wall:.0f}% of a core")
+            if counted_before is not None:
+                print_per_message(await counted(counts) - counted_before, delivered)
         finally:
             for terminal in terminals:
                 await terminal.close()
@@ -133,9 +152,12 @@ def main() -> None:
     parser.add_argument("--typed", action="store_true",
                         help="type each message key by key (counts the echo of every key)")
     parser.add_argument("--history", type=int, default=50, help="messages in each room before")
+    parser.add_argument("--count-messages", action="store_true",
+                        help="count the Textual messages the server dispatches, by type")
     add_client_option(parser)
     args = parser.parse_args()
-    asyncio.run(run(args.pairs, args.messages, args.typed, args.history, args.client))
+    asyncio.run(run(args.pairs, args.messages, args.typed, args.history, args.client,
+                    args.count_messages))
 
 
 if __name__ == "__main__":

@@ -102,5 +102,6 @@ class Services:
         self.booking_timer.stop()
         await self.retention_task.stop()
         await self.statistics.settle()
+        await self.rooms.write_read_markers()
         await self.db.close()
         self.vault.close()

@@ -35,6 +35,12 @@ async def _handled_so_far(pump: MessagePump) -> None:
         await handled.wait()
 
 
+# The CSS variables of each theme, generated once per process: every session starts with the
+# same theme, and generating them (a few hundred colours) was part of every login and kept a
+# copy in every session.
+_css_variables: dict[str, dict[str, str]] = {}
+
+
 class _Discard:
     def write(self, text: str) -> int:
         return len(text)
@@ -85,6 +91,14 @@ class WardroomApp(QuietApp):
         if self.no_color:
             add_line_filter(self, NoColor())
         translate_bindings(self, self.t)
+
+    def get_css_variables(self) -> dict[str, str]:
+        theme = self.current_theme.name
+        variables = _css_variables.get(theme)
+        if variables is None:
+            variables = _css_variables[theme] = super().get_css_variables()
+        self.theme_variables = variables
+        return variables
 
     @property
     def services(self):

@@ -45,8 +45,7 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Input, TextArea
-from textual.widgets.text_area import TextAreaTheme
+from textual.widgets import Input
 
 # Private modules, for want of public ones:
 # - textual._compositor: the room's screen gives its screen a compositor that paints only the
@@ -78,7 +77,6 @@ __all__ = [
     "install",
     "refresh_scrollbars",
     "set_compositor",
-    "text_area_theme",
     "uses_compositor",
 ]
 
@@ -149,12 +147,6 @@ def forget_rendered_lines(widget: Widget) -> None:
     """Drop the widget's cache of rendered lines, which is kept by position on screen: after a
     terminal scroll every row the widget shows has moved."""
     widget._styles_cache.clear()
-
-
-def text_area_theme(area: TextArea) -> TextAreaTheme | None:
-    """The theme a TextArea renders with; it fills it in from the CSS before every render
-    (the message box does that once per theme object instead)."""
-    return area._theme
 
 
 def in_batch(app: App[Any]) -> bool:

@@ -20,6 +20,7 @@ from store.errors import Invalid, NotFound, NotPermitted, RoomSealed
 from store.hub.hub import Hub, MessagePosted, account_topic, room_topic
 from store.rooms.booking import Booking
 from store.rooms.bookings import Bookings, announce_booking
+from store.rooms.read_markers import ReadMarkers
 from store.sealing.crypto import decrypt_message, encrypt_message
 from store.sealing.keyring import Keyring
 from store.sealing.room_keys import PendingAccess, RoomKeys
@@ -83,6 +84,7 @@ class WardRooms:
         self._hub = hub
         self._bookings = bookings
         self._keys = keys
+        self._read_markers = ReadMarkers(db)
 
     async def open(self, actor: Account, booking_id: int) -> Booking:
         """The booking of a room the actor may read, or NotFound."""
@@ -220,15 +222,23 @@ class WardRooms:
         return given
 
     async def mark_read(self, actor: Account, booking_id: int, message_id: int) -> None:
+        """The actor has seen the room up to `message_id`: stored a moment later, together
+        with other markers (see ReadMarkers); the access is checked now."""
         await self.open(actor, booking_id)
-        await self._db.execute(
-            "INSERT INTO room_read (account_id, booking_id, last_message_id) VALUES (?, ?, ?)"
-            " ON CONFLICT (account_id, booking_id) DO UPDATE SET last_message_id ="
-            " excluded.last_message_id WHERE excluded.last_message_id > room_read.last_message_id",
-            (actor.id, booking_id, message_id))
+        self._read_markers.note(actor.id, booking_id, message_id)
+
+    def left_room(self) -> None:
+        """Someone closed a room (or their session ended): its marker is written now, so the
+        dashboard they go back to, or their next session, counts what they read."""
+        self._read_markers.write_soon()
+
+    async def write_read_markers(self) -> None:
+        """Write the read markers still waiting (before the database closes)."""
+        await self._read_markers.settle()
 
     async def unread_counts(self, actor: Account) -> dict[int, int]:
         """Unread messages per room the actor may read now."""
+        await self._read_markers.settle()
         visible = await self._bookings.for_actor(actor)
         now = self._db.clock.now()
         counts: dict[int, int] = {}

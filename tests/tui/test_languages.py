@@ -17,7 +17,7 @@ import pytest
 from textual.containers import ScrollableContainer
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 import tui.screens
 from store.accounts.accounts import Account
@@ -30,6 +30,7 @@ from tui.app import WardroomApp
 from tui.context import SessionContext
 from tui.i18n import LANGUAGES, catalog
 from tui.screens.base import WardroomScreen
+from tui.widgets.footer import KeyFooter
 from tui.widgets.top_bar import TopBar
 
 SIZE = (80, 24)
@@ -173,7 +174,7 @@ def _cut_off(app: WardroomApp) -> list[str]:
     top = screen.query(TopBar)
     if top and _screen_text(app)[0].rstrip().endswith("…"):
         problems.append("top bar title cut")
-    footer = screen.query_one(Footer)  # keys that do not fit continue on a second row
+    footer = screen.query_one(KeyFooter)  # keys that do not fit continue on a second row
     footer_line = " ".join(_screen_text(app)[footer.region.y:footer.region.bottom])
     for binding in (b.binding for b in screen.active_bindings.values()):
         if binding.show and binding.description and binding.description not in footer_line:
@@ -181,7 +182,7 @@ def _cut_off(app: WardroomApp) -> list[str]:
     for widget in screen.query(Static):
         if not widget.display or not widget.visible or _scrolls(widget):
             continue
-        if isinstance(widget, Footer) or not str(widget.render()).strip():
+        if isinstance(widget, KeyFooter) or not str(widget.render()).strip():
             continue
         geometry = screen._compositor.find_widget(widget)
         seen = geometry.region.intersection(geometry.clip)

@@ -15,8 +15,7 @@ from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Input, Static, TextArea
-from textual.widgets.text_area import TextAreaTheme
+from textual.widgets import Input, Static
 
 from tests.library_internals import attribute, importable, keyword, method, moved
 
@@ -61,7 +60,6 @@ def test_private_modules_and_methods():
 class _Probe(App[None]):
     def compose(self) -> ComposeResult:
         yield Static("probe")
-        yield TextArea("probe")
 
 
 async def test_private_state_of_a_running_app():
@@ -88,6 +86,5 @@ async def test_private_state_of_a_running_app():
             attribute(screen, "_update_timer", Timer),
             attribute(widget, "_repaint_regions", set),
             attribute(widget, "_styles_cache.clear", Callable),
-            attribute(app.query_one(TextArea), "_theme", TextAreaTheme),
         ])
     assert not failures, "\n" + failures

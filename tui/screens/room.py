@@ -7,7 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Static, TextArea
+from textual.widgets import Static
 
 from store.accounts.roles import Role
 from store.clock import berlin
@@ -82,7 +82,7 @@ class RoomScreen(WardroomScreen):
         with Horizontal(id="room-hints"):
             yield Static("", id="room-status", markup=False)
             yield Static("", id="room-counter", markup=False)
-        yield MessageBox(MAX_MESSAGE_LENGTH, id="room-box")
+        yield MessageBox(MAX_MESSAGE_LENGTH, counted_from=COUNTER_FROM, id="room-box")
         yield KeyFooter()
 
     def _header(self, message: RoomMessage) -> str:
@@ -150,6 +150,7 @@ class RoomScreen(WardroomScreen):
             self._subscription.cancel()
             self._subscription = None
             self.wardroom.services.presence.leave(self.booking.id, self._me)
+            self.wardroom.services.rooms.left_room()
 
     # -- what the hub delivers ----------------------------------------------------------------
     @on(HubEvent)
@@ -245,6 +246,7 @@ class RoomScreen(WardroomScreen):
     # -- writing ------------------------------------------------------------------------------
     @on(MessageBox.Send)
     async def _send(self, event: MessageBox.Send) -> None:
+        event.stop()  # handled: the app would only dispatch it once more
         if self._sending:
             return
         try:
@@ -272,7 +274,6 @@ class RoomScreen(WardroomScreen):
         self.query_one(MessageLog).append(message)
         self._show_empty_hint()
         box.load_text(box.text.removeprefix(event.text))
-        box.move_cursor(box.document.end)
         self._note = ""
         self._status("")
 
@@ -284,9 +285,9 @@ class RoomScreen(WardroomScreen):
     def _paste_refused(self, event: MessageBox.PasteRefused) -> None:
         self._status(self.t("room.paste_too_long", pasted=event.pasted, max=MAX_MESSAGE_LENGTH))
 
-    @on(TextArea.Changed, "#room-box")
-    def _count(self, event: TextArea.Changed) -> None:
-        length = len(event.text_area.text)
+    @on(MessageBox.LengthChanged)
+    def _count(self, event: MessageBox.LengthChanged) -> None:
+        length = event.length
         self._hint("#room-counter", self.t("room.counter", length=length, max=MAX_MESSAGE_LENGTH)
                    if length >= COUNTER_FROM else "")
         self.query_one("#room-counter").set_class(length > MAX_MESSAGE_LENGTH, "-over")
