@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from store.rooms.read_markers import ReadMarkers
+from tests.accounts import account_named
 from tests.e2e.test_ward_room import make_booking, open_as_counsellor
 from tests.sealed import post_as
 
@@ -24,8 +25,8 @@ async def test_the_marker_is_stored_when_the_reader_goes(wardroom, monkeypatch, 
     # Only leaving can write it: the batch would wait an hour.
     monkeypatch.setattr(ReadMarkers, "delay", 3600.0)
     _office, booking = await make_booking(wardroom)
-    klara = await wardroom.services.accounts.require("klara")
-    bernd = await wardroom.services.accounts.require("bernd")
+    klara = await account_named(wardroom.services.accounts, "klara")
+    bernd = await account_named(wardroom.services.accounts, "bernd")
     counsellor = await open_as_counsellor(wardroom)
     try:
         message = await post_as(wardroom.services, klara, booking.id, "Gute Nacht")
