@@ -68,10 +68,13 @@ async def add_history(db: Path, messages: int) -> None:
         await services.close()
 
 
-async def open_pair(port: int, i: int) -> tuple[TerminalClient, TerminalClient]:
+async def open_pair(port: int, i: int,
+                    coach_port: int | None = None) -> tuple[TerminalClient, TerminalClient]:
+    """Pair i in both its rooms; the counsellor through `coach_port` when given (another
+    node, benchmarks.nodes)."""
     client = await connect(port, f"client{i:02d}", PASSWORD)
     await client.wait_for(f"Stationszimmer mit coach{i:02d}", timeout=120)
-    coach = await connect(port, f"coach{i:02d}", PASSWORD)
+    coach = await connect(coach_port or port, f"coach{i:02d}", PASSWORD)
     await coach.wait_for(f"client{i:02d}", timeout=120)
     coach.send("\r")
     await coach.wait_for(f"Stationszimmer mit client{i:02d}", timeout=60)

@@ -23,8 +23,7 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from benchmarks.chat_load import PASSWORD, prepare
-from benchmarks.nodes import open_pair
+from benchmarks.chat_load import PASSWORD, open_pair, prepare
 from benchmarks.server_under_test import config_file, host_keys, print_header
 from tests.postgres import throwaway_database
 from tests.server_process import ServerProcess

@@ -30,15 +30,13 @@ from tempfile import TemporaryDirectory
 import asyncpg
 
 from benchmarks.chat import converse
-from benchmarks.chat_load import add_history, prepare
+from benchmarks.chat_load import add_history, open_pair, prepare
 from benchmarks.server_under_test import config_file, host_keys, print_header
 from benchmarks.sessions import cpu_seconds
 from benchmarks.watches import WATCHES, add_client_option, own_cpu_seconds
 from tests.postgres import throwaway_database
 from tests.server_process import ServerProcess
-from tests.sshclient import TerminalClient, connect
-
-PASSWORD = "benchmark-password"
+from tests.sshclient import TerminalClient
 
 
 @contextlib.asynccontextmanager
@@ -57,17 +55,6 @@ async def postmaster_pid(url: str) -> int | None:
     finally:
         await conn.close()
     return int((Path(data) / "postmaster.pid").read_text().split()[0])
-
-
-async def open_pair(client_port: int, coach_port: int,
-                    i: int) -> tuple[TerminalClient, TerminalClient]:
-    client = await connect(client_port, f"client{i:02d}", PASSWORD)
-    await client.wait_for(f"Stationszimmer mit coach{i:02d}", timeout=120)
-    coach = await connect(coach_port, f"coach{i:02d}", PASSWORD)
-    await coach.wait_for(f"client{i:02d}", timeout=120)
-    coach.send("\r")
-    await coach.wait_for(f"Stationszimmer mit client{i:02d}", timeout=60)
-    return client, coach
 
 
 async def measure(setup: str, pairs: int, intervals: list[float], seconds: float,
