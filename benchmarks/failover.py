@@ -52,7 +52,7 @@ async def one_round(keys: Path) -> tuple[float, float, float]:
             await _until(lambda: LEASE_TAKEN in a.log)
             b = ServerProcess(url, keys, "--config", config, "--workers", "1")
             await b.start()
-            client, coach = await open_pair(a.port, b.port, 0)
+            client, coach = await open_pair(a.port, 0, coach_port=b.port)
             try:
                 await coach.wait_for("ist jetzt im Zimmer")
                 killed = time.perf_counter()

@@ -74,7 +74,7 @@ async def measure(setup: str, pairs: int, intervals: list[float], seconds: float
             try:
                 for first in range(0, pairs, 4):
                     opened += await asyncio.gather(*(
-                        open_pair(servers[0].port, servers[-1].port, i)
+                        open_pair(servers[0].port, i, coach_port=servers[-1].port)
                         for i in range(first, min(first + 4, pairs))))
                 await asyncio.sleep(2)
                 watches = [(WATCHES[client](a), WATCHES[client](b)) for a, b in opened]
