@@ -20,7 +20,13 @@ from store.accounts.passwords import PasswordVault
 from store.hub.node_bus import NODE_LOCKS
 from store.once_only import RETRY_SECONDS
 from tests.conftest import PASSWORD
-from tests.e2e.test_workers import ROOM_OF_CLIENT, ROOM_OF_COUNSELLOR, klara_and_bernd
+from tests.e2e.test_workers import (
+    ROOM_OF_CLIENT,
+    ROOM_OF_COUNSELLOR,
+    into_the_room_with_klara,
+    klara_and_bernd,
+    klara_in_her_room,
+)
 from tests.postgres import throwaway_database
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
@@ -63,12 +69,9 @@ async def _logged(node: ServerProcess, needle: bytes, timeout: float) -> None:
 
 async def _in_room(nodes: Nodes) -> tuple[TerminalClient, TerminalClient]:
     """klara in her room on node A, bernd in his on node B."""
-    client = await connect(nodes.a.port, "klara", PASSWORD)
-    await client.wait_for(ROOM_OF_CLIENT)
+    client = await klara_in_her_room(nodes.a.port)
     counsellor = await connect(nodes.b.port, "bernd", PASSWORD)
-    await counsellor.wait_for("klara")
-    counsellor.send("\r")
-    await counsellor.wait_for(ROOM_OF_COUNSELLOR)
+    await into_the_room_with_klara(counsellor)
     return client, counsellor
 
 

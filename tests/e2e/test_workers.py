@@ -136,13 +136,23 @@ async def staff_in_other_worker(server: ServerProcess,
 
 async def client_and_counsellor(server: ServerProcess) -> tuple[TerminalClient, TerminalClient]:
     """Both parties in their room, each held by a different worker."""
-    client = await connect(server.port, "klara", PASSWORD)
-    await client.wait_for(ROOM_OF_CLIENT)
+    client = await klara_in_her_room(server.port)
     counsellor = await in_other_worker(server, worker_of(server, client.conn), "bernd")
+    await into_the_room_with_klara(counsellor)
+    return client, counsellor
+
+
+async def klara_in_her_room(port: int) -> TerminalClient:
+    client = await connect(port, "klara", PASSWORD)
+    await client.wait_for(ROOM_OF_CLIENT)
+    return client
+
+
+async def into_the_room_with_klara(counsellor: TerminalClient) -> None:
+    """bernd, logged in, opens the room from his dashboard."""
     await counsellor.wait_for("klara")
     counsellor.send("\r")
     await counsellor.wait_for(ROOM_OF_COUNSELLOR)
-    return client, counsellor
 
 
 async def test_a_message_crosses_workers_both_ways(two_workers):
