@@ -302,7 +302,7 @@ async def test_a_write_during_a_big_room_purge_goes_between_its_batches(
 
 
 # On SQLite a reader queues behind the writer's lock, so it reads exactly between two batches;
-# PostgreSQL readers never wait for a writer, so "between batches" has no fixed moment there.
+# PostgreSQL readers never wait for a writer (the test after this one reads during each batch).
 @pytest.mark.sqlite_only
 async def test_a_reader_between_batches_never_sees_the_room(services, clock, monkeypatch):
     monkeypatch.setattr(store.deletion.room_deletion, "MESSAGE_BATCH", 1)
@@ -331,6 +331,33 @@ async def test_a_reader_between_batches_never_sees_the_room(services, clock, mon
     assert all(hidden for _, hidden in seen)
     key_copies = await services.db.fetchone("SELECT count(*) FROM room_key")
     assert key_copies[0] == 0  # (the other rooms' copies: none exist in this world)
+
+
+# PostgreSQL readers never wait for a writer: a reader on another connection, in the middle of
+# each batch's transaction, sees what the batches before it committed, and never the room.
+@pytest.mark.postgresql_only
+async def test_a_reader_during_each_batch_never_sees_the_room(services, clock, monkeypatch):
+    monkeypatch.setattr(store.deletion.room_deletion, "MESSAGE_BATCH", 1)
+    worlds = await _rooms(services, clock, 1)
+    booking_id = worlds[0].booking.id
+    clock.set(worlds[0].ends + 56 * DAY)
+    seen: list[tuple[int, bool]] = []  # (messages still stored, hidden from everyone)
+    real_batch = store.deletion.room_deletion._delete_message_batch
+
+    async def reading_during_the_batch(tx, target):
+        left = await services.db.fetchone("SELECT count(*) FROM message WHERE booking_id = ?",
+                                          (booking_id,))
+        seen.append((left[0], await _hidden_from_everyone(services, worlds[0])))
+        return await real_batch(tx, target)
+
+    monkeypatch.setattr(store.deletion.room_deletion, "_delete_message_batch",
+                        reading_during_the_batch)
+    await services.retention_task.purge()
+
+    # read mid-deletion, batch by batch: what the batches before committed
+    assert [left for left, _ in seen] == list(range(MESSAGES_PER_ROOM, -1, -1))
+    assert all(hidden for _, hidden in seen)
+    assert await _left(services, booking_id) == GONE
 
 
 async def test_a_purge_killed_between_batches_is_finished_by_the_next_run(services, clock):
