@@ -82,7 +82,11 @@ class RoomScreen(WardroomScreen):
         with Horizontal(id="room-hints"):
             yield Static("", id="room-status", markup=False)
             yield Static("", id="room-counter", markup=False)
-        yield MessageBox(MAX_MESSAGE_LENGTH, counted_from=COUNTER_FROM, id="room-box")
+        box = MessageBox(MAX_MESSAGE_LENGTH, counted_from=COUNTER_FROM, id="room-box")
+        # Before it is mounted: the footer draws the keys as soon as the box has the focus,
+        # which may come before this screen's on_mount.
+        translate_bindings(box, self.t)
+        yield box
         yield KeyFooter()
 
     def _header(self, message: RoomMessage) -> str:
@@ -96,7 +100,6 @@ class RoomScreen(WardroomScreen):
         services = self.wardroom.services
         self._subscription = deliver_to(self, services.hub, room_topic(self.booking.id))
         services.presence.enter(self.booking.id, self._me)
-        translate_bindings(self.query_one(MessageBox), self.t)
         try:
             self._room_key = await services.rooms.room_key(self._me, self.booking.id,
                                                            self._keys)
