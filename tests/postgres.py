@@ -12,10 +12,12 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+
+from store.backends.postgres import with_database
+from store.hub.node_bus import NODE_LOCKS
 
 # Not WARDROOM_*: every such variable is a setting, and `wardroom` refuses unknown ones.
 ENV = "TEST_POSTGRESQL_URL"
@@ -26,11 +28,6 @@ def maintenance_url() -> str:
     if not url:
         pytest.skip(f"no PostgreSQL to test against: set {ENV} (.ci/run starts one)")
     return url
-
-
-def database_url(base: str, name: str) -> str:
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{name}"))
 
 
 @asynccontextmanager
@@ -44,7 +41,7 @@ async def throwaway_database() -> AsyncIterator[str]:
     finally:
         await admin.close()
     try:
-        yield database_url(base, name)
+        yield with_database(base, name)
     finally:
         admin = await asyncpg.connect(base)
         try:
@@ -64,3 +61,16 @@ def run_on_both_engines(metafunc: pytest.Metafunc) -> None:
         return
     engines = ["postgresql"] if "postgresql_only" in marks else ["sqlite", "postgresql"]
     metafunc.parametrize("backend", engines, indirect=True)
+
+
+async def cut_off_node(url: str, node: int) -> int:
+    """As if node `node` died: PostgreSQL ends the connection holding its liveness lock (and
+    so the lock). Returns how many connections it ended."""
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
+            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2",
+            NODE_LOCKS, node))
+    finally:
+        await conn.close()

@@ -58,20 +58,29 @@ SERVER_SETTINGS = {"application_name": "wardroom", "tcp_keepalives_idle": "10",
                    "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
 
-def dump_database(url: str, target: Path) -> None:
-    """pg_dump of the whole database into the file `target` (custom format, one consistent
-    snapshot); blocking, so callers run it in a worker thread. The password goes to pg_dump
-    in its environment, never on its command line, which other users can read."""
+def run_tool(tool: str, url: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """One of PostgreSQL's client programs (pg_dump, pg_restore) on the database at `url`;
+    blocking, so callers run it in a worker thread. The password goes to it in its environment,
+    never on its command line, which other users can read."""
     parts = urlsplit(url)
     env = dict(os.environ)
     if parts.password:
         env["PGPASSWORD"] = unquote(parts.password)
-        netloc = parts.netloc.rsplit("@", 1)
-        user = netloc[0].split(":", 1)[0]
-        parts = parts._replace(netloc=f"{user}@{netloc[1]}")
-    done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}",
-                           f"--dbname={urlunsplit(parts)}"],
-                          env=env, capture_output=True, text=True, check=False)
+        user, host = parts.netloc.rsplit("@", 1)
+        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}@{host}")
+    return subprocess.run([tool, *arguments, f"--dbname={urlunsplit(parts)}"], env=env,
+                          capture_output=True, text=True, check=False)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server and role, another database."""
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+
+
+def dump_database(url: str, target: Path) -> None:
+    """pg_dump of the whole database into the file `target` (custom format, one consistent
+    snapshot); blocking, so callers run it in a worker thread."""
+    done = run_tool("pg_dump", url, "--format=custom", "--no-owner", f"--file={target}")
     if done.returncode != 0:
         raise OSError(f"pg_dump failed: {done.stderr.strip().splitlines()[-1:]}")
 

@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import secrets
-import subprocess
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 
-from store.backends.postgres import connect_once
+from store.backends.postgres import connect_once, run_tool, with_database
 from store.backup.file import BackupUnreadable
 from store.backup.restore import (
     RestoreKeys,
@@ -41,16 +39,12 @@ from store.clock import Clock
 from store.database import redacted
 from store.deletion.shredding import shred_database
 from store.errors import Invalid
-from store.hub.node_bus import NODE_LOCKS
+from store.hub.node_bus import live_nodes
 
 # Tables whose ids a sequence gives: after rows were carried over from the live database,
 # each sequence continues after the highest id, so no new row takes a carried one's id.
 _SEQUENCED = ("account", "public_key", "booking", "request", "audit", "erasure_ledger",
               "policy_version", "recovery_code", "account_key")
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
 
 
 def _database_name(url: str) -> str:
@@ -68,17 +62,17 @@ async def restore_into_postgres(backup: Path, url: str, created_at: datetime,
     await _refuse_while_serving(url)
     fd, name = tempfile.mkstemp(prefix=".wardroom-restore-")
     dump = Path(name)
-    maintenance = await connect_once(_with_database(url, "postgres"))
+    maintenance = await connect_once(with_database(url, "postgres"))
     try:
         await asyncio.to_thread(decrypt_into, backup, fd, keys)
         current, decisions = (([], StandingDecisions([], [])) if without_ledger
                               else await current_state(url, clock))
         await maintenance.execute(f'CREATE DATABASE "{staging}" TEMPLATE template0')
         try:
-            await asyncio.to_thread(_pg_restore, dump, _with_database(url, staging))
-            report = await bring_up_to_date(_with_database(url, staging), created_at, current,
+            await asyncio.to_thread(_pg_restore, dump, with_database(url, staging))
+            report = await bring_up_to_date(with_database(url, staging), created_at, current,
                                             decisions, clock, actor_name)
-            await _continue_sequences(_with_database(url, staging))
+            await _continue_sequences(with_database(url, staging))
             await _refuse_while_serving(url)
             aside = f"{live}_pre_restore_{secrets.token_hex(4)}"
             await maintenance.execute(f'ALTER DATABASE "{live}" RENAME TO "{aside}"')
@@ -96,10 +90,7 @@ async def restore_into_postgres(backup: Path, url: str, created_at: datetime,
 async def _refuse_while_serving(url: str) -> None:
     conn = await connect_once(url)
     try:
-        serving = await conn.fetchval(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-            " AND classid = $1::bigint::oid AND objsubid = 2 AND database ="
-            " (SELECT oid FROM pg_database WHERE datname = current_database())", NODE_LOCKS)
+        serving = len(await live_nodes(conn))
     finally:
         await conn.close()
     if serving:
@@ -108,16 +99,9 @@ async def _refuse_while_serving(url: str) -> None:
 
 
 def _pg_restore(dump: Path, url: str) -> None:
-    """Blocking: run in a worker thread. The password goes in the environment."""
-    parts = urlsplit(url)
-    env = dict(os.environ)
-    if parts.password:
-        env["PGPASSWORD"] = unquote(parts.password)
-        user, host = parts.netloc.rsplit("@", 1)
-        parts = parts._replace(netloc=f"{user.split(':', 1)[0]}@{host}")
-    done = subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
-                           f"--dbname={urlunsplit(parts)}", str(dump)],
-                          env=env, capture_output=True, text=True, check=False)
+    """Blocking: run in a worker thread."""
+    done = run_tool("pg_restore", url, "--no-owner", "--exit-on-error", "--single-transaction",
+                    str(dump))
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["pg_restore failed"])[-1]
         raise BackupUnreadable(f"the backup is not a wardroom PostgreSQL dump or is damaged: "

@@ -46,6 +46,15 @@ REAP_SECONDS = 2.0
 LoadMessage = Callable[[int], Awaitable[SealedMessage | None]]
 
 
+async def live_nodes(conn: asyncpg.Connection) -> set[int]:
+    """The nodes serving this database now: those whose liveness lock is held."""
+    rows = await conn.fetch(
+        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        " AND classid = $1::bigint::oid AND objsubid = 2 AND database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())", NODE_LOCKS)
+    return {int(row["objid"]) for row in rows}
+
+
 class NodeBus:
     def __init__(self, hub: Hub, conn: asyncpg.Connection, load_message: LoadMessage,
                  listens: bool) -> None:
@@ -154,17 +163,12 @@ class NodeBus:
             await asyncio.sleep(REAP_SECONDS)
             try:
                 async with self._use:
-                    rows = await self._conn.fetch(
-                        "SELECT objid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                        " AND classid = $1::bigint::oid AND objsubid = 2 AND database ="
-                        " (SELECT oid FROM pg_database WHERE datname = current_database())",
-                        NODE_LOCKS)
+                    alive = await live_nodes(self._conn)
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
                 log.error("cannot tell which nodes are alive: %s", error)
                 if self._conn.is_closed():
                     self.lost.set()
                 continue
-            alive = {int(row["objid"]) for row in rows}
             for node in [n for n in self._origins if n not in alive]:
                 log.warning("node %d is gone: forgetting what its sessions counted", node)
                 for origin in self._origins.pop(node):

@@ -12,12 +12,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
 import asyncssh
 import pytest
 
 from store.accounts.passwords import PasswordVault
-from store.hub.node_bus import NODE_LOCKS
 from store.once_only import RETRY_SECONDS
 from tests.conftest import PASSWORD
 from tests.e2e.test_workers import (
@@ -27,7 +25,7 @@ from tests.e2e.test_workers import (
     klara_and_bernd,
     klara_in_her_room,
 )
-from tests.postgres import throwaway_database
+from tests.postgres import cut_off_node, throwaway_database
 from tests.server_process import ServerProcess
 from tests.sshclient import TerminalClient, connect
 from tests.sshd_app.proxy_headers import connected_socket, everything_until_closed, v2_header
@@ -142,14 +140,7 @@ async def test_a_node_cut_off_from_the_others_stops_rather_than_serve_deaf(two_n
     await client.wait_for(ROOM_OF_CLIENT)
     # The connection that links node B to the others holds B's liveness lock.
     node = int(re.search(rb"linked to the other nodes as node (\d+)", two_nodes.b.log)[1])
-    conn = await asyncpg.connect(str(two_nodes.b.db))
-    try:
-        assert await conn.fetchval(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory'"
-            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2",
-            NODE_LOCKS, node) == 1
-    finally:
-        await conn.close()
+    assert await cut_off_node(str(two_nodes.b.db), node) == 1
     assert await two_nodes.b.wait() == 1
     await client.wait_closed()
     assert "gewartet" in bytes(client.raw).decode("utf-8", "replace")  # told, not cut off

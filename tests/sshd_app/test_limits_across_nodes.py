@@ -15,8 +15,9 @@ from sshd_app.connection_gate import ConnectionGate
 from sshd_app.login_throttle import BASE_DELAY, FREE_FAILURES, LoginThrottle
 from sshd_app.login_turns import TurnWanted
 from store.hub.hub import EDGE_TOPIC, Hub, MessagePosted, room_topic
-from store.hub.node_bus import CHANNEL, NODE_LOCKS, REAP_SECONDS, NodeBus
+from store.hub.node_bus import CHANNEL, REAP_SECONDS, NodeBus
 from store.hub.presence import RoomPresence
+from tests.postgres import cut_off_node
 from tests.retention_world import make_world
 from tests.sealed import post_as
 
@@ -43,18 +44,6 @@ async def nodes(services, db_target) -> AsyncIterator[tuple[Hub, Hub, NodeBus, N
     await bus_b.close()
 
 
-async def _cut_off(db_target: str, bus: NodeBus) -> None:
-    """As if the node's process died: PostgreSQL ends its connection, and so its lock."""
-    conn = await asyncpg.connect(db_target)
-    try:
-        await conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
-            " AND classid = $1::bigint::oid AND objid = $2::bigint::oid AND objsubid = 2",
-            NODE_LOCKS, bus.node)
-    finally:
-        await conn.close()
-
-
 async def test_a_failed_login_on_one_node_delays_logins_on_the_other(nodes):
     a, b, _, _ = nodes
     on_a, on_b = LoginThrottle(hub=a), LoginThrottle(hub=b)
@@ -72,7 +61,7 @@ async def test_pending_logins_of_an_address_count_on_every_node_until_one_dies(
     assert gate_a.admit((ADDRESS, 40001)) and gate_a.admit((ADDRESS, 40002))
     await until(lambda: gate_b.pending(ADDRESS) == 2)
     assert not gate_b.admit((ADDRESS, 40003))  # the limit is the address's, not the node's
-    await _cut_off(db_target, bus_a)
+    await cut_off_node(db_target, bus_a.node)
     await until(lambda: gate_b.pending(ADDRESS) == 0, timeout=REAP_SECONDS * 3)
     assert gate_b.admit((ADDRESS, 40004))
 
@@ -83,7 +72,7 @@ async def test_presence_crosses_and_ends_with_its_node(services, nodes, db_targe
     here_a, here_b = RoomPresence(a), RoomPresence(b)
     here_a.enter(world.booking.id, world.client)
     await until(lambda: here_b.is_here(world.booking.id, world.client.id))
-    await _cut_off(db_target, bus_a)
+    await cut_off_node(db_target, bus_a.node)
     await until(lambda: not here_b.is_here(world.booking.id, world.client.id),
                 timeout=REAP_SECONDS * 3)
 

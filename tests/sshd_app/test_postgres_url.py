@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres import database_url, maintenance_url
+from store.backends.postgres import with_database
+from tests.postgres import maintenance_url
 from tests.server_process import free_port
 
 
@@ -47,7 +48,7 @@ def test_a_database_wardroom_cannot_reach_stops_serve_with_one_line(url, reason,
 
 
 def test_a_database_that_does_not_exist_stops_serve(tmp_path, host_keys_dir):
-    url = database_url(maintenance_url(), "wardroom_no_such_database")
+    url = with_database(maintenance_url(), "wardroom_no_such_database")
     done, _ = _serve(url, tmp_path, host_keys_dir)
     assert done.returncode == 2, done.stderr
     (line,) = _error_lines(done)
